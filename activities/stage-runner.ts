@@ -1,0 +1,130 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { initBackend } from '../lib/compute/backend';
+import { type ArtifactFormat, type ArtifactRef, getArtifact, putArtifact } from '../lib/store/artifact-ref';
+import type { ArtifactStore } from '../lib/store/artifact-store';
+import { decodeTable, type DecodedTable } from '../lib/store/arrow-table';
+import { openStore } from '../lib/store/open-store';
+import { readCompleteManifest, stageKey, stagePrefix, writeManifest } from '../lib/store/stage-manifest';
+import type { StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
+import { isBadInput } from './bad-input';
+import { CODE_VERSIONS } from './code-versions';
+
+/** What a stage body gets: typed reads of its inputs, writes of its outputs, and progress. */
+export interface StageContext<C> {
+  readonly config: C;
+  readonly subject?: string;
+  readonly store: ArtifactStore;
+  readonly inputs: Record<string, ArtifactRef>;
+  input(name: string): ArtifactRef;
+  readBytes(ref: ArtifactRef): Promise<Uint8Array>;
+  readTable(ref: ArtifactRef): Promise<DecodedTable>;
+  write(name: string, body: Uint8Array, format: ArtifactFormat, shape?: readonly number[]): Promise<ArtifactRef>;
+  /** Reports progress (heartbeat) and throws if the activity was cancelled. */
+  progress(fraction: number, message: string): void;
+}
+
+export interface StageOutput<R> {
+  readonly results: R;
+}
+
+/** Heartbeats only when running inside a Temporal activity (tests may call stages directly). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one stage with content-addressed caching: if a complete manifest exists for this stage's
+ * key, returns it without work; otherwise computes, writes outputs under the key's prefix, and
+ * writes the manifest last. On failure, the outputs written so far are deleted, and bad input
+ * becomes a non-retryable failure.
+ */
+export async function runStage<C, R>(
+  stage: StageName,
+  request: StageRequest<C>,
+  body: (ctx: StageContext<C>) => Promise<StageOutput<R>>,
+): Promise<StageResult<R>> {
+  const started = Date.now();
+  const store = openStore(request.store);
+  const codeVersion = CODE_VERSIONS[stage];
+  const key = stageKey({ stage, codeVersion, config: request.config, inputs: request.inputs });
+  const activity = activityContext();
+
+  if (!request.force) {
+    const existing = await readCompleteManifest(store, stage, key);
+    if (existing) {
+      return {
+        stage,
+        subject: request.subject,
+        key,
+        reason: 'cached',
+        seconds: (Date.now() - started) / 1000,
+        backend: existing.manifest.backend,
+        manifest: existing.ref,
+        outputs: existing.manifest.outputs,
+        results: existing.manifest.results as R,
+      };
+    }
+  }
+
+  const backend = await initBackend(request.backend);
+  const written: ArtifactRef[] = [];
+  const outputs: Record<string, ArtifactRef> = {};
+  const prefix = stagePrefix(stage, key);
+  const ctx: StageContext<C> = {
+    config: request.config,
+    subject: request.subject,
+    store,
+    inputs: request.inputs,
+    input(name) {
+      const ref = request.inputs[name];
+      if (!ref) throw new Error(`${stage}: missing input "${name}" (have: ${Object.keys(request.inputs).join(', ')})`);
+      return ref;
+    },
+    readBytes: (ref) => getArtifact(store, ref),
+    async readTable(ref) {
+      return decodeTable(await getArtifact(store, ref), ref.uri);
+    },
+    async write(name, data, format, shape) {
+      const ref = await putArtifact(store, `${prefix}/${name}.${format}`, data, format, shape);
+      written.push(ref);
+      outputs[name] = ref;
+      return ref;
+    },
+    progress(fraction, message) {
+      if (!activity) return;
+      const details: StageHeartbeat = { stage, subject: request.subject, fraction, message };
+      activity.heartbeat(details);
+      if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('cancelled');
+    },
+  };
+
+  try {
+    ctx.progress(0, 'starting');
+    const { results } = await body(ctx);
+    const seconds = (Date.now() - started) / 1000;
+    const manifest = await writeManifest(store, {
+      stage,
+      key,
+      codeVersion,
+      config: request.config,
+      inputs: request.inputs,
+      outputs,
+      results,
+      seconds,
+      backend,
+      createdAt: new Date().toISOString(),
+    });
+    return { stage, subject: request.subject, key, reason: request.force ? 'forced' : 'new', seconds, backend, manifest, outputs, results };
+  } catch (error) {
+    await Promise.allSettled(written.map((ref) => store.delete(ref.key)));
+    if (isBadInput(error)) {
+      throw ApplicationFailure.nonRetryable(`${stage}: ${(error as Error).message}`, (error as Error).name);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { startTemporalDevServer } from '../lib/engine/temporal-dev-server';
+
+/** A reachable Temporal frontend, and whether this process must stop it when done. */
+export interface LocalEngine {
+  readonly address: string;
+  readonly namespace: string;
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+interface EngineState {
+  pid: number;
+  address: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function answers(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the embedded Temporal dev server on the state folder's SQLite file, or reuses one that
+ * another deeprecon process already started there (a run in another terminal), so `status`,
+ * `cancel` and a resumed `run` all see the same durable history.
+ */
+export async function startLocalEngine(stateDir: string, namespace: string): Promise<LocalEngine> {
+  const dir = path.resolve(stateDir, 'temporal');
+  await fs.mkdir(dir, { recursive: true });
+  const stateFile = path.join(dir, 'server.json');
+  try {
+    const state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as EngineState;
+    if (alive(state.pid) && (await answers(state.address))) {
+      return { address: state.address, namespace, owned: false, stop: async () => undefined };
+    }
+  } catch {
+    // No usable server recorded: start one.
+  }
+  const server = await startTemporalDevServer({
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    namespace,
+    logFile: path.join(dir, 'server.log'),
+    uiPort: false,
+  });
+  await fs.writeFile(stateFile, JSON.stringify({ pid: server.process.pid, address: server.address } satisfies EngineState));
+  return {
+    address: server.address,
+    namespace,
+    owned: true,
+    async stop() {
+      await server.stop();
+      await fs.rm(stateFile, { force: true });
+    },
+  };
+}

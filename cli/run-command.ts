@@ -1,0 +1,103 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { loadExperimentConfig } from '../configs/load';
+import type { ExperimentConfig, StageName } from '../configs/schema';
+import type { ExperimentInput, ExperimentResult, StageHeartbeat, StageProgress } from '../workflows/contracts';
+import type { experimentWorkflow } from '../workflows/experiment';
+import type { ConnectionOptions } from './connection-options';
+import { ProgressDisplay } from './progress-display';
+import { openSession } from './session';
+import { formatSummary, writeSummary } from './summary';
+
+export interface RunOptions {
+  readonly configFile: string;
+  readonly connection: ConnectionOptions;
+  readonly taskQueue?: string;
+  readonly force: readonly StageName[];
+  readonly runsDir: string;
+  readonly quiet?: boolean;
+}
+
+export function workflowIdOf(experiment: string): string {
+  return `deeprecon-${experiment}`;
+}
+
+/** A local store path is resolved here, once, so workers see the same absolute folder. */
+function resolveStore(config: ExperimentConfig, baseDir: string): ExperimentConfig {
+  if (config.store.type !== 'local') return config;
+  return { ...config, store: { ...config.store, path: path.resolve(baseDir, config.store.path) } };
+}
+
+async function heartbeatsOf(handle: WorkflowHandle): Promise<StageHeartbeat[]> {
+  const description = await handle.describe();
+  const beats: StageHeartbeat[] = [];
+  for (const activity of description.raw.pendingActivities ?? []) {
+    const payload = activity.heartbeatDetails?.payloads?.[0];
+    if (payload) beats.push(defaultPayloadConverter.fromPayload<StageHeartbeat>(payload));
+  }
+  return beats;
+}
+
+async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined): Promise<ExperimentResult> {
+  const result = handle.result();
+  let done = false;
+  void result.finally(() => (done = true)).catch(() => undefined);
+  while (!done) {
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (done || !display) continue;
+    try {
+      display.update(await handle.query<StageProgress[]>('progress'), await heartbeatsOf(handle));
+    } catch {
+      // The workflow may not have started a task yet; the next tick shows it.
+    }
+  }
+  if (display) display.update(await handle.query<StageProgress[]>('progress').catch(() => []), []);
+  return result;
+}
+
+/**
+ * `deeprecon run`: validates the config, starts (or re-attaches to) the experiment workflow,
+ * shows progress, then writes and prints the summary.
+ */
+export async function runCommand(options: RunOptions): Promise<ExperimentResult> {
+  const started = Date.now();
+  const config = resolveStore(await loadExperimentConfig(options.configFile), process.cwd());
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address });
+  try {
+    const workflowId = workflowIdOf(config.name);
+    const input: ExperimentInput = { config, force: options.force, taskQueue: session.taskQueue };
+    const handle = await session.client.workflow.start('experimentWorkflow', {
+      taskQueue: session.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
+    log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? 'the local engine' : options.connection.address}`);
+    await fs.mkdir(path.join(options.runsDir, config.name), { recursive: true });
+    await fs.writeFile(
+      path.join(options.runsDir, config.name, 'run.json'),
+      `${JSON.stringify({ configFile: path.resolve(options.configFile), workflowId, runId: handle.firstExecutionRunId }, null, 2)}\n`,
+    );
+    let result: ExperimentResult;
+    try {
+      result = await watch(handle as WorkflowHandle<typeof experimentWorkflow>, options.quiet ? undefined : new ProgressDisplay());
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) {
+        const inner = error.cause;
+        const cause = inner?.cause instanceof Error ? inner.cause : inner;
+        throw new Error(`experiment ${config.name} failed: ${cause?.message ?? error.message}`);
+      }
+      throw error;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const file = await writeSummary(options.runsDir, result, seconds);
+    log(formatSummary(result, seconds));
+    log(`summary: ${path.relative(process.cwd(), file)}`);
+    return result;
+  } finally {
+    await session.close();
+  }
+}

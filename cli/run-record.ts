@@ -1,0 +1,18 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** What `run` leaves in runs/<name>/run.json so later commands can find the run. */
+export interface RunRecord {
+  readonly configFile: string;
+  readonly workflowId: string;
+  readonly runId: string;
+}
+
+export async function readRunRecord(runsDir: string, run: string): Promise<RunRecord> {
+  const file = path.join(runsDir, run, 'run.json');
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as RunRecord;
+  } catch {
+    throw new Error(`no run named "${run}": ${file} does not exist (start it with \`deeprecon run <config>\`)`);
+  }
+}

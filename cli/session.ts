@@ -1,0 +1,60 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
+import { type ConnectionOptions, loadTls } from './connection-options';
+import { type LocalEngine, startLocalEngine } from './local-engine';
+
+/** A Temporal client, plus (in local mode) the embedded server and an in-process worker. */
+export interface Session {
+  readonly client: Client;
+  readonly local: boolean;
+  readonly taskQueue: string;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  readonly connection: ConnectionOptions;
+  readonly taskQueue?: string;
+  /** Start a worker in this process (local `run` and `rerun`). */
+  readonly withWorker: boolean;
+}
+
+/**
+ * Opens a session and guarantees an orderly close, also on Ctrl-C: the worker drains, the
+ * embedded server stops, and the workflow stays durable in the SQLite file for the next run.
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const { connection: conn } = options;
+  const taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+  const engine: LocalEngine | undefined = conn.address ? undefined : await startLocalEngine(conn.stateDir, conn.namespace);
+  const address = conn.address ?? engine!.address;
+  const tls = await loadTls(conn.tls);
+  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
+  const client = new Client({ connection, namespace: conn.namespace });
+
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  if (options.withWorker && engine) {
+    const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: 2 });
+    worker = created.worker;
+    workerDone = worker.run();
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone?.catch(() => undefined);
+      await connection.close();
+      await engine?.stop();
+    })());
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\n${signal}: stopping the worker and the local server; the run resumes with the same command.\n`);
+    void close().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { client, local: engine !== undefined, taskQueue, close };
+}

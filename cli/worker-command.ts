@@ -1,0 +1,44 @@
+import { BACKEND_PREFERENCE, type BackendName } from '../lib/compute/backend';
+import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
+import { loadTls } from './connection-options';
+import { startLocalEngine } from './local-engine';
+import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './options';
+
+/**
+ * `deeprecon worker`: polls one task queue until stopped (Ctrl-C drains running stages).
+ * Without --address it joins the local engine (started if none is running).
+ */
+export async function workerCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    ...CONNECTION_FLAGS,
+    concurrency: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'auto' },
+  });
+  const connection = connectionFrom(values);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  const backend = values.backend as BackendName | 'auto';
+  if (backend !== 'auto' && !BACKEND_PREFERENCE.includes(backend)) {
+    throw new UsageError(`--backend must be auto or one of ${BACKEND_PREFERENCE.join(', ')}`);
+  }
+  const engine = connection.address ? undefined : await startLocalEngine(connection.stateDir, connection.namespace);
+  const tls = await loadTls(connection.tls);
+  const taskQueue = values['task-queue'] ?? DEFAULT_TASK_QUEUE;
+  const { worker, backend: chosen } = await createWorker({
+    address: connection.address ?? engine!.address,
+    namespace: connection.namespace,
+    taskQueue,
+    concurrency,
+    backend,
+    ...(tls ? { tls } : {}),
+  });
+  process.stdout.write(`worker on task queue ${taskQueue} (backend ${chosen}, concurrency ${concurrency}); Ctrl-C to stop\n`);
+  const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await worker.run();
+  } finally {
+    await engine?.stop();
+  }
+}

@@ -1,0 +1,122 @@
+import { promises as fs } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from './config-error';
+import { type ExperimentConfig, ExperimentSchema } from './schema';
+import { closestName } from './closest-name';
+
+type PathSegment = string | number;
+
+/** The YAML node (key node where possible) at a key path, or its deepest existing ancestor. */
+function nodeAt(root: Node | null, path: readonly PathSegment[]): Node | null {
+  let node: Node | null = root;
+  let located: Node | null = root;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) return located;
+      located = isScalar(pair.key) ? pair.key : located;
+      node = (pair.value as Node | null) ?? null;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) return located;
+      located = item;
+      node = item;
+    } else {
+      return located;
+    }
+  }
+  return located;
+}
+
+function lineOf(node: Node | null, lines: LineCounter): number | undefined {
+  const offset = node?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+function formatPath(path: readonly PathSegment[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function knownKeys(schema: z.ZodType, path: readonly PathSegment[], value: unknown): string[] {
+  // Walk the parsed value's path through the schema's shapes to list the keys allowed there.
+  let current: unknown = schema;
+  let data: unknown = value;
+  const shapeOf = (s: unknown, d: unknown): Record<string, unknown> | undefined => {
+    const def = (s as { def?: { type?: string; shape?: Record<string, unknown>; innerType?: unknown; options?: unknown[]; element?: unknown } }).def;
+    if (!def) return undefined;
+    if (def.shape) return def.shape;
+    if (def.innerType) return shapeOf(def.innerType, d);
+    if (def.options) {
+      const type = (d as { type?: unknown } | undefined)?.type;
+      for (const option of def.options) {
+        const shape = shapeOf(option, d);
+        const literal = (shape?.type as { def?: { values?: unknown[] } } | undefined)?.def?.values;
+        if (literal?.includes(type)) return shape;
+      }
+    }
+    return undefined;
+  };
+  for (const segment of path) {
+    const def = (current as { def?: { type?: string; element?: unknown; innerType?: unknown } }).def;
+    let unwrapped: unknown = current;
+    while ((unwrapped as { def?: { innerType?: unknown } }).def?.innerType) unwrapped = (unwrapped as { def: { innerType: unknown } }).def.innerType;
+    if (typeof segment === 'number') {
+      current = (unwrapped as { def?: { element?: unknown } }).def?.element ?? def?.element;
+    } else {
+      current = shapeOf(unwrapped, data)?.[segment];
+    }
+    data = (data as Record<PathSegment, unknown> | undefined)?.[segment];
+    if (!current) return [];
+  }
+  let unwrapped: unknown = current;
+  while ((unwrapped as { def?: { innerType?: unknown } }).def?.innerType) unwrapped = (unwrapped as { def: { innerType: unknown } }).def.innerType;
+  return Object.keys(shapeOf(unwrapped, data) ?? {});
+}
+
+/**
+ * Parses and validates an experiment file. Every problem (YAML syntax, unknown key, wrong type,
+ * value out of range) is reported together, each with its key path and line, before anything runs.
+ */
+export function parseExperimentConfig(text: string, file: string): ExperimentConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const value: unknown = doc.toJS();
+  const parsed = ExperimentSchema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const problems: ConfigProblem[] = [];
+  for (const issue of parsed.error.issues) {
+    const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = knownKeys(ExperimentSchema, path, value);
+      for (const key of issue.keys) {
+        const hint = closestName(key, allowed);
+        problems.push({
+          path: formatPath([...path, key]),
+          line: lineOf(nodeAt(doc.contents, [...path, key]), lines),
+          message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`,
+        });
+      }
+    } else {
+      problems.push({ path: formatPath(path), line: lineOf(nodeAt(doc.contents, path), lines), message: issue.message });
+    }
+  }
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  throw new ConfigError(file, problems);
+}
+
+export async function loadExperimentConfig(file: string): Promise<ExperimentConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+  }
+  return parseExperimentConfig(text, file);
+}

@@ -1,0 +1,66 @@
+import { type ArtifactRef, putArtifact, sha256Hex } from './artifact-ref';
+import type { ArtifactStore } from './artifact-store';
+import { hashJson } from './canonical-json';
+
+/**
+ * The record a stage writes last. Its presence is what makes the stage's outputs complete:
+ * outputs written before a crash, without a manifest, are never read as a result.
+ */
+export interface StageManifest {
+  readonly stage: string;
+  readonly key: string;
+  readonly codeVersion: string;
+  readonly config: unknown;
+  readonly inputs: Record<string, ArtifactRef>;
+  readonly outputs: Record<string, ArtifactRef>;
+  /** Small results that workflows may carry (scores, accuracies): never bulk data. */
+  readonly results: unknown;
+  readonly seconds: number;
+  readonly backend: string;
+  readonly createdAt: string;
+}
+
+export interface StageIdentity {
+  stage: string;
+  codeVersion: string;
+  config: unknown;
+  inputs: Record<string, ArtifactRef>;
+}
+
+/** A stage's cache key: hash of its config subset, its inputs' content hashes and its code version. */
+export function stageKey(identity: StageIdentity): string {
+  const inputHashes = Object.fromEntries(Object.entries(identity.inputs).map(([name, ref]) => [name, ref.sha256]));
+  return hashJson({ stage: identity.stage, codeVersion: identity.codeVersion, config: identity.config, inputs: inputHashes }).slice(0, 32);
+}
+
+export function stagePrefix(stage: string, key: string): string {
+  return `stages/${stage}/${key}`;
+}
+
+export function manifestKey(stage: string, key: string): string {
+  return `${stagePrefix(stage, key)}/manifest.json`;
+}
+
+/**
+ * Returns the manifest (and its own reference) if the stage completed and every output is still
+ * present, else undefined.
+ */
+export async function readCompleteManifest(
+  store: ArtifactStore,
+  stage: string,
+  key: string,
+): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
+  const k = manifestKey(stage, key);
+  if (!(await store.exists(k))) return undefined;
+  const body = await store.get(k);
+  const manifest = JSON.parse(Buffer.from(body).toString('utf8')) as StageManifest;
+  for (const output of Object.values(manifest.outputs)) {
+    if (!(await store.exists(output.key))) return undefined;
+  }
+  return { manifest, ref: { uri: store.uri(k), key: k, sha256: sha256Hex(body), bytes: body.byteLength, format: 'json' } };
+}
+
+export async function writeManifest(store: ArtifactStore, manifest: StageManifest): Promise<ArtifactRef> {
+  const body = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
+  return putArtifact(store, manifestKey(manifest.stage, manifest.key), body, 'json');
+}

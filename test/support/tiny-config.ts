@@ -1,0 +1,19 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+
+/** A tiny experiment (seconds, not minutes) for integration tests; `overrides` merge at top level. */
+export async function writeTinyConfig(dir: string, name: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const config = {
+    name,
+    store: { type: 'local', path: path.join(dir, 'artifacts') },
+    stimuli: { seed: 2, imageSize: 32, trainImages: 48, testImages: 6 },
+    subjects: [{ name: 'sim01', source: { type: 'simulated', seed: 5, voxels: 120, trainRepeats: 1, testRepeats: 2 } }],
+    decode: { alpha: 10 },
+    reconstruct: { iterations: 8 },
+    ...overrides,
+  };
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, stringify(config));
+  return file;
+}

@@ -1,0 +1,51 @@
+import * as path from 'node:path';
+import { NativeConnection, type TLSConfig, Worker } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { type BackendName, initBackend } from './lib/compute/backend';
+
+export const DEFAULT_TASK_QUEUE = 'deeprecon';
+
+export interface WorkerSettings {
+  readonly address: string;
+  readonly namespace: string;
+  readonly taskQueue: string;
+  /** Stage activities this worker runs at once. */
+  readonly concurrency: number;
+  readonly backend?: BackendName | 'auto';
+  readonly tls?: TLSConfig;
+}
+
+/** Workflow code is bundled from source under vitest and from dist/ when compiled. */
+function workflowsPath(): string {
+  return path.join(__dirname, 'workflows', __filename.endsWith('.ts') ? 'index.ts' : 'index.js');
+}
+
+/**
+ * The composition root: picks the compute backend, connects to Temporal, and installs the
+ * workflows and stage activities on one task queue.
+ */
+export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string }> {
+  const backend = await initBackend(settings.backend ?? 'auto');
+  const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) });
+  const worker = await Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    workflowsPath: workflowsPath(),
+    activities: createActivities(),
+    maxConcurrentActivityTaskExecutions: settings.concurrency,
+    // Stages yield to the event loop between chunks; a long-blocked loop would starve heartbeats.
+    shutdownGraceTime: '10 seconds',
+  });
+  return { worker, connection, backend };
+}
+
+if (require.main === module) {
+  // `node dist/worker.js` is the same as `deeprecon worker`.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the CLI imports this file too
+  const { workerCommand } = require('./cli/worker-command') as typeof import('./cli/worker-command');
+  workerCommand(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
