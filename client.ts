@@ -7,12 +7,15 @@ import { readRunRecord } from './cli/run-record';
 import { runCommand, workflowIdOf } from './cli/run-command';
 import { openSession } from './cli/session';
 import { statusCommand } from './cli/status-command';
+import { sweepCommand } from './cli/sweep-command';
 import { workerCommand } from './cli/worker-command';
 
 const USAGE = `deeprecon — fMRI image reconstruction experiments as durable workflows
 
 usage:
-  deeprecon run <config.yaml> [--force]      run an experiment (local engine unless --address)
+  deeprecon run <config.yaml> [--force] [--heartbeat-timeout S]
+                                             run an experiment (local engine unless --address)
+  deeprecon sweep <sweep.yaml> [--force]     run every point of a sweep file (docs/sweeps.md)
   deeprecon validate <config.yaml>           check a config file; nothing runs
   deeprecon status <run>                     per-stage status of a run (its experiment name)
   deeprecon rerun <run> [--from STAGE] [--force]
@@ -25,6 +28,34 @@ connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
   --state-dir DIR (local engine state, default .deeprecon)  --runs-dir DIR (default runs)
 stages: ${STAGE_NAMES.join(' → ')}
 `;
+
+/** Flags shared by `run` and `rerun`. */
+const RUN_FLAGS = {
+  ...CONNECTION_FLAGS,
+  force: { type: 'boolean', default: false },
+  'heartbeat-timeout': { type: 'string' },
+  'search-attributes': { type: 'boolean' },
+} as const;
+
+function heartbeatSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 1) throw new UsageError('--heartbeat-timeout must be a number of seconds ≥ 1');
+  return seconds;
+}
+
+/** What `run`, `sweep` and `rerun` share: where to run, what to force, how to report. */
+function runSettings(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'], force: StageName[]) {
+  return {
+    connection: connectionFrom(values),
+    taskQueue: values['task-queue'],
+    force,
+    runsDir: values['runs-dir'],
+    quiet: values.quiet,
+    heartbeatTimeoutSeconds: heartbeatSeconds(values['heartbeat-timeout']),
+    searchAttributes: values['search-attributes'],
+  };
+}
 
 function positional(positionals: string[], what: string): string {
   const value = positionals[0];
@@ -44,15 +75,20 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run': {
-      const { values, positionals } = parse(rest, { ...CONNECTION_FLAGS, force: { type: 'boolean', default: false } });
+      const { values, positionals } = parse(rest, RUN_FLAGS);
       await runCommand({
         configFile: positional(positionals, 'config file'),
-        connection: connectionFrom(values),
-        taskQueue: values['task-queue'],
-        force: stagesFrom(undefined, values.force),
-        runsDir: values['runs-dir'],
-        quiet: values.quiet,
+        ...runSettings(values, stagesFrom(undefined, values.force)),
       });
+      return;
+    }
+    case 'sweep': {
+      const { values, positionals } = parse(rest, RUN_FLAGS);
+      const result = await sweepCommand({
+        sweepFile: positional(positionals, 'sweep file'),
+        ...runSettings(values, stagesFrom(undefined, values.force)),
+      });
+      if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
       return;
     }
     case 'validate': {
@@ -68,29 +104,31 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'rerun': {
-      const { values, positionals } = parse(rest, {
-        ...CONNECTION_FLAGS,
-        from: { type: 'string' },
-        force: { type: 'boolean', default: false },
-      });
+      const { values, positionals } = parse(rest, { ...RUN_FLAGS, from: { type: 'string' } });
       const record = await readRunRecord(values['runs-dir'], positional(positionals, 'run name'));
+      if (record.kind === 'sweep') {
+        const result = await sweepCommand({
+          sweepFile: record.configFile,
+          ...runSettings(values, stagesFrom(values.from, values.force)),
+        });
+        if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
+        return;
+      }
       await runCommand({
         configFile: record.configFile,
-        connection: connectionFrom(values),
-        taskQueue: values['task-queue'],
-        force: stagesFrom(values.from, values.force),
-        runsDir: values['runs-dir'],
-        quiet: values.quiet,
+        ...runSettings(values, stagesFrom(values.from, values.force)),
       });
       return;
     }
     case 'cancel': {
       const { values, positionals } = parse(rest, CONNECTION_FLAGS);
       const run = positional(positionals, 'run name');
+      // A recorded run (experiment or sweep) names its workflow; otherwise the experiment's id.
+      const workflowId = await readRunRecord(values['runs-dir'], run).then((r) => r.workflowId, () => workflowIdOf(run));
       const session = await openSession({ connection: connectionFrom(values), withWorker: false });
       try {
-        await session.client.workflow.getHandle(workflowIdOf(run)).cancel();
-        process.stdout.write(`cancellation requested for ${workflowIdOf(run)}\n`);
+        await session.client.workflow.getHandle(workflowId).cancel();
+        process.stdout.write(`cancellation requested for ${workflowId}\n`);
       } finally {
         await session.close();
       }

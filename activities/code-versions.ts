@@ -5,11 +5,15 @@ import type { StageName } from '../workflows/contracts';
  * key, so it and every stage after it recompute, while earlier stages stay cached.
  */
 export const CODE_VERSIONS: Record<StageName, string> = {
-  stimuli: 'stimuli-1',
-  simulate: 'simulate-1',
-  preprocess: 'preprocess-1',
+  stimuli: 'stimuli-2',
+  simulate: 'simulate-3',
+  ingest: 'ingest-1',
+  preprocess: 'preprocess-2',
   features: 'features-1',
-  decode: 'decode-1',
-  reconstruct: 'reconstruct-1',
-  evaluate: 'evaluate-1',
+  decode: 'decode-2',
+  reconstruct: 'reconstruct-2',
+  evaluate: 'evaluate-2',
+  report: 'report-1',
+  generator: 'generator-1',
+  cgan: 'cgan-1',
 };

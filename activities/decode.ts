@@ -1,7 +1,12 @@
 import type { z } from 'zod';
 import type { DecodeSchema } from '../configs/schema';
 import { DataError } from '../lib/data/data-error';
-import { decodeLayerRidge } from '../lib/decoding/ridge';
+import { fitRidgeProjection, type RidgeProjection } from '../lib/decoding/ridge';
+import { decodeRidgeCv } from '../lib/decoding/ridge-cv';
+import { decodeVoxelSelectionL2 } from '../lib/decoding/voxel-selection-l2';
+import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
+import { averageByStimulus } from '../lib/preprocess/average-trials';
+import { createMatrix, type Matrix } from '../lib/linalg/matrix';
 import { columnCorrelations, rowCorrelations } from '../lib/evaluation/correlation';
 import { decodeLabelledMatrix, encodeLabelledMatrix, type LabelledMatrix, rowsForIds } from '../lib/formats/labelled-matrix';
 import { selectRows } from '../lib/linalg/matrix';
@@ -9,20 +14,33 @@ import { encodeTable } from '../lib/store/arrow-table';
 import type { LayerAccuracy, StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
 import { runStage } from './stage-runner';
+import { finiteMean } from '../lib/evaluation/finite-mean';
 
 export type DecodeConfig = z.infer<typeof DecodeSchema> & { network: FeaturesConfig };
 
-function finiteMean(values: Float64Array): number {
-  let sum = 0;
-  let n = 0;
-  for (const v of values) if (Number.isFinite(v)) [sum, n] = [sum + v, n + 1];
-  return n === 0 ? Number.NaN : sum / n;
+/** Columns standardised with their own mean and SD (FastL2LiR decodes z-scored units). */
+function standardiseColumns(m: Matrix): { z: Matrix; mean: Float64Array; sd: Float64Array } {
+  const mean = new Float64Array(m.cols);
+  const sd = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j]! += m.data[i * m.cols + j]! / m.rows;
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) sd[j]! += (m.data[i * m.cols + j]! - mean[j]!) ** 2 / m.rows;
+  for (let j = 0; j < m.cols; j++) sd[j] = Math.sqrt(sd[j]!) || 1;
+  const z = createMatrix(m.rows, m.cols);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) z.data[i * m.cols + j] = (m.data[i * m.cols + j]! - mean[j]!) / sd[j]!;
+  return { z, mean, sd };
+}
+
+function restoreColumns(m: Matrix, mean: Float64Array, sd: Float64Array): Matrix {
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) m.data[i * m.cols + j] = m.data[i * m.cols + j]! * sd[j]! + mean[j]!;
+  return m;
 }
 
 /**
- * Stage `decode`: one ridge decoder per CNN layer, trained on single training trials, predicting
- * every unit of the layer for each test set; writes the decoded features and their accuracy
- * (profile and pattern correlation with the true features).
+ * Stage `decode`: one decoder per CNN layer — ridge (one projection shared by every layer),
+ * per-unit cross-validated ridge, or FastL2LiR-style voxel selection — trained on single trials or
+ * per-image averages, predicting every unit of the layer for each test set. Writes the decoded
+ * features and their accuracy: profile and pattern correlation with the true features, and
+ * pairwise identification in feature space.
  */
 export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<StageResult<{ accuracy: LayerAccuracy[] }>> {
   return runStage('decode', request, async (ctx) => {
@@ -30,7 +48,8 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
       const ref = ctx.input(name);
       return decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
     };
-    const train = await read('train');
+    const trials = await read('train');
+    const train = ctx.config.trainOn === 'averages' ? (({ X, stimulusIds }) => ({ values: X, stimulusIds }))(averageByStimulus(trials.values, trials.stimulusIds)) : trials;
     const testNames = Object.keys(ctx.inputs).filter((n) => n.startsWith('test.'));
     const tests = await Promise.all(testNames.map(read));
     const available = Object.keys(ctx.inputs).filter((n) => n.startsWith('features.')).map((n) => n.slice('features.'.length));
@@ -43,30 +62,49 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
         throw new DataError('decode', `test set has ${t.values.cols} voxels but training has ${train.values.cols}`);
       }
     }
+    const Xtests = tests.map((t) => t.values);
+    // Folds never split one image's repetitions, so CV scores are not inflated by repeats.
+    const imageIndex = new Map<string, number>();
+    const groups = Int32Array.from(train.stimulusIds, (id) => imageIndex.get(id) ?? imageIndex.set(id, imageIndex.size).get(id)!);
 
     const accuracy: LayerAccuracy[] = [];
-    for (const [li, layer] of layers.entries()) {
-      const features = await read(`features.${layer}`);
-      const source = ctx.input(`features.${layer}`).uri;
-      const Ytrain = selectRows(features.values, rowsForIds(features, train.stimulusIds, source));
-      const predictions = await decodeLayerRidge(train.values, Ytrain, tests.map((t) => t.values), {
-        alpha: ctx.config.alpha,
-        onProgress: (f, message) => ctx.progress((li + f) / layers.length, `${layer}: ${message}`),
-      });
-      for (const [ti, test] of tests.entries()) {
-        const set = testNames[ti]!.slice('test.'.length);
-        const predicted = predictions[ti]!;
-        await ctx.write(`decoded.${set}.${layer}`, encodeLabelledMatrix({ stimulusIds: test.stimulusIds, values: predicted }, { layer }), 'arrow', [predicted.rows, predicted.cols]);
-        const truth = selectRows(features.values, rowsForIds(features, test.stimulusIds, source));
-        accuracy.push({
-          subject: ctx.subject ?? '-',
-          stimulusSet: set,
-          layer,
-          profileCorrelation: finiteMean(columnCorrelations(predicted, truth)),
-          patternCorrelation: finiteMean(rowCorrelations(predicted, truth)),
-        });
+    const method = ctx.config.method;
+    ctx.progress(0, `${method}: ${train.values.rows} training samples, ${train.values.cols} voxels`);
+    const projection: RidgeProjection | undefined = method === 'ridge' ? fitRidgeProjection(train.values, Xtests, ctx.config.alpha) : undefined;
+    try {
+      for (const [li, layer] of layers.entries()) {
+        const features = await read(`features.${layer}`);
+        const source = ctx.input(`features.${layer}`).uri;
+        const Ytrain = selectRows(features.values, rowsForIds(features, train.stimulusIds, source));
+        const onProgress = (f: number, message: string) => ctx.progress((li + f) / layers.length, `${layer}: ${message}`);
+        let predictions: Matrix[];
+        if (projection) {
+          predictions = await projection.predict(Ytrain, { onProgress });
+        } else if (method === 'ridge-cv') {
+          predictions = (await decodeRidgeCv(train.values, Ytrain, Xtests, { alphas: ctx.config.alphas, folds: ctx.config.folds, groups, onProgress })).predictions;
+        } else {
+          const { z, mean, sd } = standardiseColumns(Ytrain);
+          const decoded = await decodeVoxelSelectionL2(train.values, z, Xtests, { alpha: ctx.config.alpha, nFeatures: ctx.config.nFeatures, onProgress });
+          predictions = decoded.map((p) => restoreColumns(p, mean, sd));
+        }
+        for (const [ti, test] of tests.entries()) {
+          const set = testNames[ti]!.slice('test.'.length);
+          const predicted = predictions[ti]!;
+          await ctx.write(`decoded.${set}.${layer}`, encodeLabelledMatrix({ stimulusIds: test.stimulusIds, values: predicted }, { layer }), 'arrow', [predicted.rows, predicted.cols]);
+          const truth = selectRows(features.values, rowsForIds(features, test.stimulusIds, source));
+          accuracy.push({
+            subject: ctx.subject ?? '-',
+            stimulusSet: set,
+            layer,
+            profileCorrelation: finiteMean(columnCorrelations(predicted, truth)),
+            patternCorrelation: finiteMean(rowCorrelations(predicted, truth)),
+            identification: predicted.rows > 1 ? finiteMean(pairwiseIdentification(predicted, truth)) : Number.NaN,
+          });
+        }
+        ctx.progress((li + 1) / layers.length, `decoded ${layer}`);
       }
-      ctx.progress((li + 1) / layers.length, `decoded ${layer}`);
+    } finally {
+      projection?.dispose();
     }
     await ctx.write(
       'accuracy',
@@ -75,6 +113,7 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
         layer: { kind: 'utf8', values: accuracy.map((a) => a.layer) },
         profile_correlation: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.profileCorrelation) },
         pattern_correlation: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.patternCorrelation) },
+        identification: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.identification) },
       }),
       'arrow',
       [accuracy.length],

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { FeaturesSchema } from '../configs/schema';
 import { extractFeatures } from '../lib/features/cnn';
-import { openNetwork } from '../lib/features/networks';
+import { modelFolderFingerprint } from '../lib/features/model-folder';
+import { loadNetwork } from '../lib/features/networks';
 import { encodeLabelledMatrix } from '../lib/formats/labelled-matrix';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
 import { selectRows } from '../lib/linalg/matrix';
@@ -17,11 +18,14 @@ export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
  * layer's typical feature SD over training images (the paper's std0, used to rescale decoded
  * features before reconstruction). Depends only on the stimuli, so all subjects share it.
  */
-export function featuresActivity(request: StageRequest<FeaturesConfig>): Promise<StageResult<{ layers: { name: string; units: number }[] }>> {
-  return runStage('features', request, async (ctx) => {
+export async function featuresActivity(request: StageRequest<FeaturesConfig>): Promise<StageResult<{ layers: { name: string; units: number }[] }>> {
+  // A user model's weights join the cache key, so replacing them recomputes the features.
+  const { modelPath } = request.config;
+  const keyed = request.config.network === 'tfjs-model' && modelPath ? { ...request, config: { ...request.config, fingerprint: await modelFolderFingerprint(modelPath) } } : request;
+  return runStage('features', keyed, async (ctx) => {
     const ref = ctx.input('stimuli');
     const stimuli = decodeStimulusTable(await ctx.readBytes(ref), ref.uri);
-    const cnn = openNetwork(ctx.config.network, ctx.config.seed, stimuli.images.height);
+    const cnn = await loadNetwork(ctx.config, stimuli.images.height);
     try {
       const features = await extractFeatures(cnn, stimuli.images, {
         batchSize: ctx.config.batchSize,

@@ -8,7 +8,7 @@ import { runStage } from './stage-runner';
 
 export type PreprocessConfig = z.infer<typeof PreprocessSchema>;
 
-/** Stage `preprocess`: run-wise z-scoring, ROI selection, test-trial averaging. */
+/** Stage `preprocess`: run-wise linear detrending and z-scoring, ROI selection, test-trial averaging. */
 export function preprocessActivity(
   request: StageRequest<PreprocessConfig>,
 ): Promise<StageResult<{ voxels: number; train: number; test: Record<string, number> }>> {
@@ -17,7 +17,7 @@ export function preprocessActivity(
     const voxelsRef = ctx.input('voxels');
     const trials = decodeTrialTable(await ctx.readBytes(trialsRef), trialsRef.uri, await ctx.readBytes(voxelsRef), voxelsRef.uri);
     const testSets = [...new Set(trials.sets)].filter((s) => s !== 'train');
-    const out = preprocessTrials(trials, { roi: ctx.config.roi, averageTestTrials: ctx.config.averageTestTrials, trainSet: 'train', testSets });
+    const out = preprocessTrials(trials, { roi: ctx.config.roi, averageTestTrials: ctx.config.averageTestTrials, detrend: ctx.config.detrend, trainSet: 'train', testSets }, trialsRef.uri);
     await ctx.write('train', encodeLabelledMatrix({ stimulusIds: out.train.stimulusIds, values: out.train.X }), 'arrow', [out.train.X.rows, out.train.X.cols]);
     const test: Record<string, number> = {};
     for (const [set, data] of Object.entries(out.test)) {

@@ -1,53 +1,146 @@
 import type { z } from 'zod';
-import type { ReconstructSchema } from '../configs/schema';
+import type { RECONSTRUCTION_METHODS, ReconstructSchema } from '../configs/schema';
 import { DataError } from '../lib/data/data-error';
-import { openNetwork } from '../lib/features/networks';
-import { decodeLabelledMatrix } from '../lib/formats/labelled-matrix';
+import { loadNetwork } from '../lib/features/networks';
+import { decodeLabelledMatrix, rowsForIds } from '../lib/formats/labelled-matrix';
 import { encodeStimulusTable } from '../lib/formats/stimulus-table';
-import type { Matrix } from '../lib/linalg/matrix';
+import { decodeCgan } from '../lib/gan/cgan-model-bytes';
+import { disposeCgan } from '../lib/gan/cgan-model';
+import { generateFromVoxels } from '../lib/gan/generate';
+import { decodeGenerator } from '../lib/generative/generator';
+import type { ImageGenerator } from '../lib/generative/image-generator';
+import { loadGeneratorFolder } from '../lib/generative/layers-model-generator';
+import { modelFolderFingerprint } from '../lib/features/model-folder';
+import type { ImageBatch } from '../lib/images/image-batch';
+import { type Matrix, selectRows } from '../lib/linalg/matrix';
 import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
+import { reconstructIcnnDgn } from '../lib/reconstruction/icnn-dgn';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
+import { reconstructIcnnLbfgs } from '../lib/reconstruction/icnn-lbfgs';
 import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
-import { runStage } from './stage-runner';
+import { type StageContext, runStage } from './stage-runner';
 
-export type ReconstructConfig = z.infer<typeof ReconstructSchema> & { network: FeaturesConfig; imageSize: number };
+type Settings = z.infer<typeof ReconstructSchema>;
+
+/** One method's settings; the cache key holds only what that method uses. */
+export interface ReconstructConfig {
+  readonly method: (typeof RECONSTRUCTION_METHODS)[number];
+  readonly layers: Settings['layers'];
+  readonly iterations: number;
+  readonly seed: number;
+  readonly network: FeaturesConfig;
+  readonly imageSize: number;
+  /** icnn-dgn with a user-supplied generator (instead of the `generator` stage's). */
+  readonly generatorModel?: { readonly path: string; readonly outputRange: 'zero-one' | 'minus-one-one'; readonly upperBound?: number; readonly fingerprint?: string };
+  /** icnn-gd only: the paper's jitter and the start image. */
+  readonly jitter?: number;
+  readonly start?: 'noise' | 'blank';
+  /** cgan only: z draws averaged per image. */
+  readonly samples?: number;
+  /**
+   * The ceiling: reconstruct these sets from the TRUE features of their images instead of the
+   * decoded ones (iCNN methods), written as method `<method>-ceiling`.
+   */
+  readonly ceilingSets?: readonly string[];
+}
+
+/** The sets to reconstruct: from decoded features (iCNN methods) or from test voxels (cgan). */
+function setsOf(names: readonly string[], prefix: string): string[] {
+  return [...new Set(names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length).split('.')[0]!))];
+}
 
 /**
- * Stage `reconstruct`: for each test set, images optimised (iCNN, gradient descent on pixels) so
- * that their CNN features match the decoded features across the chosen layers.
+ * The features an image must match: the decoded ones rescaled to the true features' scale (the
+ * paper's std0 step), or for the ceiling the true features of the set's images themselves.
  */
-export function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
-  return runStage('reconstruct', request, async (ctx) => {
-    const statsRef = ctx.input('stats');
-    const stats = await ctx.readTable(statsRef);
-    const std0 = new Map(stats.strings('layer').map((layer, i) => [layer, stats.float64('std0')[i]!]));
-    const decoded = Object.keys(ctx.inputs).filter((n) => n.startsWith('decoded.'));
-    const sets = [...new Set(decoded.map((n) => n.split('.')[1]!))];
-    const cnn = openNetwork(ctx.config.network.network, ctx.config.network.seed, ctx.config.imageSize);
-    try {
-      for (const [si, set] of sets.entries()) {
-        const available = decoded.filter((n) => n.split('.')[1] === set).map((n) => n.split('.').slice(2).join('.'));
-        const layers = ctx.config.layers.length > 0 ? ctx.config.layers : available;
-        const targets: Record<string, Matrix> = {};
-        let ids: string[] | undefined;
-        for (const layer of layers) {
-          if (!available.includes(layer)) throw new DataError('reconstruct', `no decoded features for layer "${layer}" in set "${set}"`);
-          const ref = ctx.input(`decoded.${set}.${layer}`);
-          const m = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
-          ids ??= m.stimulusIds;
-          targets[layer] = rescaleFeatures(m.values, cnn.layerShapes[layer]!, std0.get(layer)!);
+async function targetsOf(ctx: StageContext<ReconstructConfig>, set: string, shapes: Record<string, number[]>, ceiling: boolean): Promise<{ ids: string[]; targets: Record<string, Matrix> }> {
+  const prefix = ceiling ? 'features.' : `decoded.${set}.`;
+  const available = Object.keys(ctx.inputs).filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+  const layers = ctx.config.layers.length > 0 ? ctx.config.layers : available;
+  for (const layer of layers) if (!available.includes(layer)) throw new DataError('reconstruct', `no ${ceiling ? 'true' : 'decoded'} features for layer "${layer}" in set "${set}"`);
+  const targets: Record<string, Matrix> = {};
+  if (ceiling) {
+    const testRef = ctx.input(`test.${set}`);
+    const ids = decodeLabelledMatrix(await ctx.readBytes(testRef), testRef.uri).stimulusIds;
+    for (const layer of layers) {
+      const ref = ctx.input(`features.${layer}`);
+      const truth = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
+      targets[layer] = selectRows(truth.values, rowsForIds(truth, ids, ref.uri));
+    }
+    return { ids, targets };
+  }
+  const stats = await ctx.readTable(ctx.input('stats'));
+  const std0 = new Map(stats.strings('layer').map((layer, i) => [layer, stats.float64('std0')[i]!]));
+  let ids: string[] = [];
+  for (const layer of layers) {
+    const ref = ctx.input(`decoded.${set}.${layer}`);
+    const m = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
+    ids = m.stimulusIds;
+    targets[layer] = rescaleFeatures(m.values, shapes[layer]!, std0.get(layer)!);
+  }
+  return { ids, targets };
+}
+
+/**
+ * Stage `reconstruct`, once per method: `icnn-gd` optimises pixels and `icnn-dgn` a generator's
+ * latent so that the CNN features match the decoded ones; `cgan` generates images straight from
+ * the test voxels. Writes `recon.<method>.<set>` for every test set.
+ */
+export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
+  // A user generator's weights join the cache key, so replacing them recomputes.
+  const model = request.config.generatorModel;
+  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await modelFolderFingerprint(model.path) } } } : request;
+  return runStage('reconstruct', keyed, async (ctx) => {
+    const { method } = ctx.config;
+    const names = Object.keys(ctx.inputs);
+    const ceilingSets = ctx.config.ceilingSets ?? [];
+    const sets = method === 'cgan' ? setsOf(names, 'test.') : ceilingSets.length > 0 ? setsOf(names, 'test.').filter((set) => ceilingSets.includes(set)) : setsOf(names, 'decoded.');
+    const ceiling = ceilingSets.length > 0;
+    const label = ceiling ? `${method}-ceiling` : method;
+    const write = (set: string, ids: string[], images: ImageBatch) =>
+      ctx.write(`recon.${label}.${set}`, encodeStimulusTable({ ids, sets: ids.map(() => set), images }), 'arrow', [images.count]);
+    const progress = (si: number) => (f: number, message: string) => ctx.progress((si + f) / sets.length, `${set(si)}: ${message}`);
+    const set = (si: number) => sets[si]!;
+
+    if (method === 'cgan') {
+      const model = decodeCgan(await ctx.readBytes(ctx.input('cgan')));
+      try {
+        for (const [si, name] of sets.entries()) {
+          const ref = ctx.input(`test.${name}`);
+          const voxels = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
+          await write(name, voxels.stimulusIds, generateFromVoxels(model, voxels.values, { seed: ctx.config.seed, samples: ctx.config.samples ?? 1, outputSize: ctx.config.imageSize }));
+          ctx.progress((si + 1) / sets.length, `${name}: generated`);
         }
-        const images = await reconstructIcnnGd(cnn, targets, {
-          iterations: ctx.config.iterations,
-          seed: ctx.config.seed,
-          onProgress: (f, message) => ctx.progress((si + f) / sets.length, `${set}: ${message}`),
-        });
-        await ctx.write(`recon.${ctx.config.method}.${set}`, encodeStimulusTable({ ids: ids!, sets: ids!.map(() => set), images }), 'arrow', [images.count]);
+      } finally {
+        disposeCgan(model);
+      }
+      return { results: { sets } };
+    }
+
+    const net = await loadNetwork(ctx.config.network, ctx.config.imageSize);
+    const userModel = ctx.config.generatorModel;
+    const generator: ImageGenerator | undefined =
+      method !== 'icnn-dgn'
+        ? undefined
+        : userModel
+          ? await loadGeneratorFolder(userModel.path, userModel.outputRange, userModel.upperBound)
+          : decodeGenerator(await ctx.readBytes(ctx.input('generator')));
+    try {
+      for (const [si, name] of sets.entries()) {
+        const { ids, targets } = await targetsOf(ctx, name, net.layerShapes, ceiling);
+        const options = { iterations: ctx.config.iterations, seed: ctx.config.seed, onProgress: progress(si) };
+        const images = generator
+          ? await reconstructIcnnDgn(net, generator, targets, options)
+          : method === 'icnn-lbfgs'
+            ? await reconstructIcnnLbfgs(net, targets, options)
+            : await reconstructIcnnGd(net, targets, { ...options, jitter: ctx.config.jitter ?? 0, start: ctx.config.start ?? 'noise' });
+        await write(name, ids, images);
       }
       return { results: { sets } };
     } finally {
-      cnn.dispose();
+      generator?.dispose();
+      net.dispose();
     }
   });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { initBackend } from '../lib/compute/backend';
@@ -5,7 +6,7 @@ import { type ArtifactFormat, type ArtifactRef, getArtifact, putArtifact } from 
 import type { ArtifactStore } from '../lib/store/artifact-store';
 import { decodeTable, type DecodedTable } from '../lib/store/arrow-table';
 import { openStore } from '../lib/store/open-store';
-import { readCompleteManifest, stageKey, stagePrefix, writeManifest } from '../lib/store/stage-manifest';
+import { changeReason, lineageOf, readCompleteManifest, readLineage, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
 import type { StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
 import { isBadInput } from './bad-input';
 import { CODE_VERSIONS } from './code-versions';
@@ -51,12 +52,18 @@ export async function runStage<C, R>(
   const started = Date.now();
   const store = openStore(request.store);
   const codeVersion = CODE_VERSIONS[stage];
-  const key = stageKey({ stage, codeVersion, config: request.config, inputs: request.inputs });
+  const identity = { stage, codeVersion, config: request.config, inputs: request.inputs };
+  const key = stageKey(identity);
   const activity = activityContext();
+  const lineage = lineageOf(identity, key);
+  const lineageName = [request.subject, request.variant].filter(Boolean).join('.') || undefined;
+  const previous = request.experiment ? await readLineage(store, request.experiment, stage, lineageName) : undefined;
+  const remember = () => (request.experiment ? writeLineage(store, request.experiment, stage, lineageName, lineage) : Promise.resolve());
 
   if (!request.force) {
     const existing = await readCompleteManifest(store, stage, key);
     if (existing) {
+      await remember();
       return {
         stage,
         subject: request.subject,
@@ -74,7 +81,9 @@ export async function runStage<C, R>(
   const backend = await initBackend(request.backend);
   const written: ArtifactRef[] = [];
   const outputs: Record<string, ArtifactRef> = {};
-  const prefix = stagePrefix(stage, key);
+  // Each attempt writes under its own folder: a failed attempt then only ever deletes its own
+  // files, never those of a concurrent attempt whose manifest already points at them.
+  const prefix = `${stagePrefix(stage, key)}/${randomUUID()}`;
   const ctx: StageContext<C> = {
     config: request.config,
     subject: request.subject,
@@ -97,7 +106,7 @@ export async function runStage<C, R>(
     },
     progress(fraction, message) {
       if (!activity) return;
-      const details: StageHeartbeat = { stage, subject: request.subject, fraction, message };
+      const details: StageHeartbeat = { stage, subject: request.subject, ...(request.variant ? { variant: request.variant } : {}), fraction, message };
       activity.heartbeat(details);
       if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('cancelled');
     },
@@ -119,7 +128,9 @@ export async function runStage<C, R>(
       backend,
       createdAt: new Date().toISOString(),
     });
-    return { stage, subject: request.subject, key, reason: request.force ? 'forced' : 'new', seconds, backend, manifest, outputs, results };
+    await remember();
+    const reason = request.force ? 'forced' : changeReason(previous, lineage);
+    return { stage, subject: request.subject, key, reason, seconds, backend, manifest, outputs, results };
   } catch (error) {
     await Promise.allSettled(written.map((ref) => store.delete(ref.key)));
     if (isBadInput(error)) {

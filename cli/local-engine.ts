@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startTemporalDevServer } from '../lib/engine/temporal-dev-server';
+import { SEARCH_ATTRIBUTE_TYPES } from '../workflows/search-attributes';
 
 /** A reachable Temporal frontend, and whether this process must stop it when done. */
 export interface LocalEngine {
@@ -61,8 +62,9 @@ export async function startLocalEngine(stateDir: string, namespace: string): Pro
     namespace,
     logFile: path.join(dir, 'server.log'),
     uiPort: false,
+    searchAttributes: { ...SEARCH_ATTRIBUTE_TYPES },
   });
-  await fs.writeFile(stateFile, JSON.stringify({ pid: server.process.pid, address: server.address } satisfies EngineState));
+  await fs.writeFile(stateFile, JSON.stringify({ pid: server.process.pid ?? -1, address: server.address } satisfies EngineState));
   return {
     address: server.address,
     namespace,

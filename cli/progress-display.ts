@@ -1,7 +1,8 @@
 import type { StageHeartbeat, StageProgress } from '../workflows/contracts';
 
-function label(p: { stage: string; subject?: string }): string {
-  return p.subject ? `${p.stage} [${p.subject}]` : p.stage;
+function label(p: { stage: string; subject?: string; variant?: string }): string {
+  const stage = p.variant ? `${p.stage} ${p.variant}` : p.stage;
+  return p.subject ? `${stage} [${p.subject}]` : stage;
 }
 
 function bar(fraction: number, width = 20): string {
@@ -25,16 +26,16 @@ export class ProgressDisplay {
 
   update(stages: readonly StageProgress[], heartbeats: readonly StageHeartbeat[]): void {
     const lines = stages.map((p) => {
-      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject);
+      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject && h.variant === p.variant);
       switch (p.state) {
         case 'pending':
-          return `  ${label(p).padEnd(26)} pending`;
+          return `  ${label(p).padEnd(34)} pending`;
         case 'running':
-          return `  ${label(p).padEnd(26)} ${bar(beat?.fraction ?? 0)} ${beat?.message ?? 'running'}`;
+          return `  ${label(p).padEnd(34)} ${bar(beat?.fraction ?? 0)} ${beat?.message ?? 'running'}`;
         case 'done':
-          return `  ${label(p).padEnd(26)} ${p.reason === 'cached' ? 'cached' : `done in ${(p.seconds ?? 0).toFixed(1)} s (${p.reason})`}`;
+          return `  ${label(p).padEnd(34)} ${p.reason === 'cached' ? 'cached' : `done in ${(p.seconds ?? 0).toFixed(1)} s (${p.reason})`}`;
         case 'failed':
-          return `  ${label(p).padEnd(26)} FAILED: ${p.error ?? ''}`;
+          return `  ${label(p).padEnd(34)} FAILED: ${p.error ?? ''}`;
       }
     });
     if (this.live) {
@@ -45,7 +46,7 @@ export class ProgressDisplay {
     }
     stages.forEach((p, i) => {
       const id = label(p);
-      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject);
+      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject && h.variant === p.variant);
       // Plain mode prints a stage when its state changes, and running stages every 10 %.
       const step = p.state === 'running' ? `running:${Math.floor((beat?.fraction ?? 0) * 10)}` : p.state;
       if (p.state !== 'pending' && this.printed.get(id) !== step) {

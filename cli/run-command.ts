@@ -8,6 +8,7 @@ import type { ExperimentInput, ExperimentResult, StageHeartbeat, StageProgress }
 import type { experimentWorkflow } from '../workflows/experiment';
 import type { ConnectionOptions } from './connection-options';
 import { ProgressDisplay } from './progress-display';
+import { copyReport } from './report-files';
 import { openSession } from './session';
 import { formatSummary, writeSummary } from './summary';
 
@@ -18,16 +19,30 @@ export interface RunOptions {
   readonly force: readonly StageName[];
   readonly runsDir: string;
   readonly quiet?: boolean;
+  /** How long a silent worker may hold a stage before it is retried on another (default 60 s). */
+  readonly heartbeatTimeoutSeconds?: number;
+  /** Maintain Deeprecon* search attributes; default: only on the embedded server, which registers them. */
+  readonly searchAttributes?: boolean;
 }
 
 export function workflowIdOf(experiment: string): string {
   return `deeprecon-${experiment}`;
 }
 
-/** A local store path is resolved here, once, so workers see the same absolute folder. */
-function resolveStore(config: ExperimentConfig, baseDir: string): ExperimentConfig {
-  if (config.store.type !== 'local') return config;
-  return { ...config, store: { ...config.store, path: path.resolve(baseDir, config.store.path) } };
+/**
+ * Paths in the config (local store, image folder, data files) are resolved here, once, so every
+ * worker sees the same absolute paths whatever its working directory.
+ */
+export function resolveStore(config: ExperimentConfig, baseDir: string): ExperimentConfig {
+  const store = config.store.type === 'local' ? { ...config.store, path: path.resolve(baseDir, config.store.path) } : config.store;
+  const stimuli = config.stimuli.path ? { ...config.stimuli, path: path.resolve(baseDir, config.stimuli.path) } : config.stimuli;
+  const subjects = config.subjects.map((s) =>
+    s.source.type === 'bdata' ? { ...s, source: { ...s.source, files: s.source.files.map((f) => path.resolve(baseDir, f)) } } : s,
+  );
+  const features = config.features.modelPath ? { ...config.features, modelPath: path.resolve(baseDir, config.features.modelPath) } : config.features;
+  const g = config.reconstruct.generator;
+  const reconstruct = g.modelPath ? { ...config.reconstruct, generator: { ...g, modelPath: path.resolve(baseDir, g.modelPath) } } : config.reconstruct;
+  return { ...config, store, stimuli, features, reconstruct, subjects };
 }
 
 async function heartbeatsOf(handle: WorkflowHandle): Promise<StageHeartbeat[]> {
@@ -67,7 +82,13 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
   const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address });
   try {
     const workflowId = workflowIdOf(config.name);
-    const input: ExperimentInput = { config, force: options.force, taskQueue: session.taskQueue };
+    const input: ExperimentInput = {
+      config,
+      force: options.force,
+      taskQueue: session.taskQueue,
+      ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
+      searchAttributes: options.searchAttributes ?? session.local,
+    };
     const handle = await session.client.workflow.start('experimentWorkflow', {
       taskQueue: session.taskQueue,
       workflowId,
@@ -75,7 +96,7 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
-    log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? 'the local engine' : options.connection.address}`);
+    log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? `the local engine, compute backend ${session.backend ?? '?'}` : options.connection.address}`);
     await fs.mkdir(path.join(options.runsDir, config.name), { recursive: true });
     await fs.writeFile(
       path.join(options.runsDir, config.name, 'run.json'),
@@ -94,8 +115,10 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
     }
     const seconds = (Date.now() - started) / 1000;
     const file = await writeSummary(options.runsDir, result, seconds);
+    const report = result.report ? await copyReport(config.store, result.report, path.join(options.runsDir, config.name)) : undefined;
     log(formatSummary(result, seconds));
     log(`summary: ${path.relative(process.cwd(), file)}`);
+    if (report) log(`report: ${path.relative(process.cwd(), report)}`);
     return result;
   } finally {
     await session.close();

@@ -3,9 +3,16 @@ import * as path from 'node:path';
 
 /** What `run` leaves in runs/<name>/run.json so later commands can find the run. */
 export interface RunRecord {
+  /** An experiment (the default) or a sweep. */
+  readonly kind?: 'experiment' | 'sweep';
   readonly configFile: string;
   readonly workflowId: string;
   readonly runId: string;
+}
+
+export async function writeRunRecord(runsDir: string, run: string, record: RunRecord): Promise<void> {
+  await fs.mkdir(path.join(runsDir, run), { recursive: true });
+  await fs.writeFile(path.join(runsDir, run, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 export async function readRunRecord(runsDir: string, run: string): Promise<RunRecord> {

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { type ConnectionOptions, loadTls } from './connection-options';
 import { type LocalEngine, startLocalEngine } from './local-engine';
@@ -9,6 +10,8 @@ export interface Session {
   readonly client: Client;
   readonly local: boolean;
   readonly taskQueue: string;
+  /** The in-process worker's compute backend (local mode). */
+  readonly backend?: string;
   close(): Promise<void>;
 }
 
@@ -17,6 +20,15 @@ export interface SessionOptions {
   readonly taskQueue?: string;
   /** Start a worker in this process (local `run` and `rerun`). */
   readonly withWorker: boolean;
+}
+
+let runtimeInstalled = false;
+
+/** The in-process worker's routine INFO lines would drown the progress display. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
 }
 
 /**
@@ -33,10 +45,13 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const client = new Client({ connection, namespace: conn.namespace });
 
   let worker: Worker | undefined;
+  let backend: string | undefined;
   let workerDone: Promise<void> | undefined;
   if (options.withWorker && engine) {
+    quietRuntime();
     const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: 2 });
     worker = created.worker;
+    backend = backendDescription();
     workerDone = worker.run();
   }
 
@@ -56,5 +71,5 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { client, local: engine !== undefined, taskQueue, close };
+  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), close };
 }

@@ -10,6 +10,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export interface StageStatusRow {
   readonly stage: string;
   readonly subject?: string;
+  readonly variant?: string;
   readonly state: 'scheduled' | 'running' | 'cached' | 'ran' | 'failed';
   readonly why: string;
   readonly seconds?: number;
@@ -21,6 +22,15 @@ function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined
   return first ? defaultPayloadConverter.fromPayload<T>(first) : undefined;
 }
 
+const REASON_TEXT: Record<StageResult['reason'], string> = {
+  cached: 'same config, inputs and code',
+  new: 'first run of this stage',
+  forced: 'forced',
+  'code-changed': 'code version changed',
+  'config-changed': 'config changed',
+  'inputs-changed': 'input changed',
+};
+
 /** Per-stage status from the workflow's durable history: no worker needs to be running. */
 export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStatusRow[] {
   const rows = new Map<string, StageStatusRow>();
@@ -31,6 +41,7 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
       rows.set(String(event.eventId), {
         stage: scheduled.activityType?.name ?? '?',
         subject: request?.subject,
+        ...(request?.variant ? { variant: request.variant } : {}),
         state: 'scheduled',
         why: request?.force ? 'forced' : '',
         attempts: 0,
@@ -49,7 +60,7 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
       rows.set(String(completed.scheduledEventId), {
         ...r,
         state: result?.reason === 'cached' ? 'cached' : 'ran',
-        why: result?.reason === 'cached' ? 'same config, inputs and code' : result?.reason === 'forced' ? 'forced' : 'no cached result for this config, inputs and code',
+        why: result ? REASON_TEXT[result.reason] : '',
         seconds: result?.seconds,
       });
     }
@@ -62,7 +73,27 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
   return [...rows.values()];
 }
 
-/** `deeprecon status <run>`: workflow state plus one line per stage. */
+export interface PointStatusRow {
+  readonly workflowId: string;
+  readonly state: 'started' | 'done' | 'failed' | 'cancelled' | 'timed out' | 'terminated';
+}
+
+/** Per-point status of a sweep from its history: each child experiment's fate. */
+export function pointRowsFromHistory(events: readonly HistoryEvent[]): PointStatusRow[] {
+  const rows = new Map<string, PointStatusRow>();
+  const set = (id: string | null | undefined, state: PointStatusRow['state']) => id && rows.set(id, { workflowId: id, state });
+  for (const e of events) {
+    set(e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId, 'started');
+    set(e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId, 'done');
+    set(e.childWorkflowExecutionFailedEventAttributes?.workflowExecution?.workflowId, 'failed');
+    set(e.childWorkflowExecutionCanceledEventAttributes?.workflowExecution?.workflowId, 'cancelled');
+    set(e.childWorkflowExecutionTimedOutEventAttributes?.workflowExecution?.workflowId, 'timed out');
+    set(e.childWorkflowExecutionTerminatedEventAttributes?.workflowExecution?.workflowId, 'terminated');
+  }
+  return [...rows.values()];
+}
+
+/** `deeprecon status <run>`: workflow state plus one line per stage (or per point of a sweep). */
 export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string): Promise<StageStatusRow[]> {
   const record = await readRunRecord(runsDir, run);
   const session = await openSession({ connection, withWorker: false });
@@ -70,12 +101,18 @@ export async function statusCommand(run: string, connection: ConnectionOptions, 
     const handle = session.client.workflow.getHandle(record.workflowId);
     const description = await handle.describe();
     const history = await handle.fetchHistory();
-    const rows = stageRowsFromHistory(history.events ?? []);
     process.stdout.write(`${record.workflowId}: ${description.status.name} (started ${description.startTime.toISOString()})\n`);
+    if (record.kind === 'sweep') {
+      const points = pointRowsFromHistory(history.events ?? []);
+      for (const p of points) process.stdout.write(`  ${p.workflowId.padEnd(48)} ${p.state}\n`);
+      process.stdout.write(`  ${points.filter((p) => p.state === 'done').length}/${points.length} points started so far are done; \`deeprecon status <point>\` shows a point's stages\n`);
+    }
+    const rows = stageRowsFromHistory(history.events ?? []);
     for (const r of rows) {
-      const label = r.subject ? `${r.stage} [${r.subject}]` : r.stage;
+      const stage = r.variant ? `${r.stage} ${r.variant}` : r.stage;
+      const label = r.subject ? `${stage} [${r.subject}]` : stage;
       const seconds = r.seconds === undefined ? '' : ` ${r.seconds.toFixed(1)} s`;
-      process.stdout.write(`  ${label.padEnd(26)} ${r.state.padEnd(9)}${seconds}${r.why ? `  (${r.why})` : ''}\n`);
+      process.stdout.write(`  ${label.padEnd(34)} ${r.state.padEnd(9)}${seconds}${r.why ? `  (${r.why})` : ''}\n`);
     }
     return rows;
   } finally {

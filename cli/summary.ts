@@ -23,7 +23,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function formatSummary(result: ExperimentResult, totalSeconds: number): string {
   const stages = table(
     ['stage', 'subject', 'status', 'seconds'],
-    result.stages.map((s) => [s.stage, s.subject ?? '-', s.cached ? 'cached' : s.reason, s.seconds.toFixed(1)]),
+    result.stages.map((s) => [s.variant ? `${s.stage} (${s.variant})` : s.stage, s.subject ?? '-', s.cached ? 'cached' : s.reason, s.seconds.toFixed(1)]),
   );
   const scores = table(
     ['subject', 'method', 'stimulus set', 'metric', 'value'],

@@ -1,4 +1,4 @@
-import { BACKEND_PREFERENCE, type BackendName } from '../lib/compute/backend';
+import { BACKEND_PREFERENCE, type BackendName, backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { loadTls } from './connection-options';
 import { startLocalEngine } from './local-engine';
@@ -24,7 +24,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
   const engine = connection.address ? undefined : await startLocalEngine(connection.stateDir, connection.namespace);
   const tls = await loadTls(connection.tls);
   const taskQueue = values['task-queue'] ?? DEFAULT_TASK_QUEUE;
-  const { worker, backend: chosen } = await createWorker({
+  const { worker } = await createWorker({
     address: connection.address ?? engine!.address,
     namespace: connection.namespace,
     taskQueue,
@@ -32,7 +32,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     backend,
     ...(tls ? { tls } : {}),
   });
-  process.stdout.write(`worker on task queue ${taskQueue} (backend ${chosen}, concurrency ${concurrency}); Ctrl-C to stop\n`);
+  process.stdout.write(`worker on task queue ${taskQueue} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

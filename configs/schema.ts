@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { METRICS } from '../lib/evaluation/metric-names';
 
 /**
  * The experiment file's schema: the single source of truth for keys, types, defaults and ranges.
@@ -28,11 +29,18 @@ export const StoreSchema = z.discriminatedUnion('type', [
 ]);
 
 export const StimuliSchema = z.strictObject({
-  source: z.literal('procedural').default('procedural'),
+  /** `procedural`: generated images; `folder`: real images in `<path>/<set>/<stimulus id>.<png|jpg>`. */
+  source: z.enum(['procedural', 'folder']).default('procedural'),
+  /** The image folder (source `folder`); relative to the current directory when the run starts. */
+  path: z.string().min(1).optional(),
   seed: seed.default(1),
   imageSize: z.int().min(16).max(256).default(32),
   trainImages: z.int().min(4).max(20000).default(1200),
   testImages: z.int().min(3).max(5000).default(50),
+  /** The paper's 40 artificial shapes (5 forms × 8 colours), test set `shapes`. */
+  shapes: z.boolean().default(true),
+  /** Ten letters, test set `letters`. */
+  letters: z.boolean().default(true),
 });
 
 export const SimulatedSourceSchema = z.strictObject({
@@ -41,46 +49,134 @@ export const SimulatedSourceSchema = z.strictObject({
   voxels: z.int().min(10).max(50000).default(1500),
   trainRepeats: z.int().min(1).max(20).default(2),
   testRepeats: z.int().min(1).max(50).default(8),
-  /** Per-trial noise SD relative to the SD of each voxel's stimulus-driven signal. */
-  noiseSd: z.number().min(0).max(100).default(1.5),
+  shapesRepeats: z.int().min(1).max(50).default(20),
+  lettersRepeats: z.int().min(1).max(50).default(12),
+  /** Imagery trials (set `imagery`): the first 10 test images and 15 shapes, imagined; 0 turns them off. */
+  imageryRepeats: z.int().min(0).max(50).default(20),
+  /** Signal during imagery relative to seeing, × a per-area factor (V1 0.6 … higher areas 1.3). */
+  imageryGain: z.number().min(0).max(1).default(0.15),
+  /** Per-trial noise SD relative to the RMS over voxels of the stimulus-driven signal's SD. */
+  noiseSd: z.number().min(0).max(100).default(5),
+  /** Spread of voxel response gains (log-normal SD): heterogeneous SNR across voxels. */
+  gainSd: z.number().min(0).max(3).default(0.5),
+});
+
+export const BDataSourceSchema = z.strictObject({
+  type: z.literal('bdata'),
+  /** Kamitani-lab BData HDF5 files (bdpy); relative to the current directory when the run starts. */
+  files: z.array(z.string().min(1)).min(1),
+  /** Metadata key of the stimulus label column (GOD: `stimulus_id`). */
+  labelKey: z.string().min(1).default('Label'),
+  /** Set of every sample in a file without `DataType` (DIR ships one file per set): one per file, or one for all. */
+  sets: z.array(z.string().min(1)).optional(),
 });
 
 export const SubjectSchema = z.strictObject({
   name: slug,
-  source: z.discriminatedUnion('type', [SimulatedSourceSchema]),
+  /** Task queue whose workers run this subject's stages (e.g. the machine holding its data). */
+  taskQueue: slug.optional(),
+  source: z.discriminatedUnion('type', [SimulatedSourceSchema, BDataSourceSchema]),
 });
 
 export const PreprocessSchema = z.strictObject({
   roi: z.enum(ROI_NAMES).default('VC'),
   averageTestTrials: z.boolean().default(true),
+  /** Remove each voxel's linear trend within every run before z-scoring (the paper's practice). */
+  detrend: z.boolean().default(true),
 });
 
 export const FeaturesSchema = z.strictObject({
-  network: z.literal('vgg-mini').default('vgg-mini'),
+  /** `vgg-mini`: the built-in seeded CNN; `tfjs-model`: a TensorFlow.js Layers model folder. */
+  network: z.enum(['vgg-mini', 'tfjs-model']).default('vgg-mini'),
+  /** Folder with model.json and weight shards (network `tfjs-model`). */
+  modelPath: z.string().min(1).optional(),
+  /** Layers used as features (tfjs-model); empty means every convolution and dense layer. */
+  layers: z.array(z.string().min(1)).default([]),
+  /** How the model expects its input: `caffe` (Keras VGG), `zero-one` or `minus-one-one`. */
+  inputMode: z.enum(['caffe', 'zero-one', 'minus-one-one']).default('caffe'),
   seed: seed.default(7),
   batchSize: z.int().min(1).max(1024).default(50),
 });
 
 export const DecodeSchema = z.strictObject({
-  method: z.literal('ridge').default('ridge'),
+  /**
+   * `ridge`: one penalty for all units, one shared projection per subject (fastest);
+   * `ridge-cv`: per-unit penalty from `alphas` by grouped cross-validation over runs;
+   * `voxel-selection-l2`: the lab's FastL2LiR — per unit the `nFeatures` most correlated voxels.
+   */
+  method: z.enum(['ridge', 'ridge-cv', 'voxel-selection-l2']).default('ridge'),
   alpha: z.number().positive().default(100),
+  /** Candidate penalties for `ridge-cv`. */
+  alphas: z.array(z.number().positive()).min(1).default([1, 10, 100, 1000, 10000]),
+  /** Cross-validation folds for `ridge-cv` (folds never split a run). */
+  folds: z.int().min(2).max(20).default(5),
+  /** Voxels per unit for `voxel-selection-l2` (the lab uses 500). */
+  nFeatures: z.int().min(1).default(500),
+  /** Train on single trials (the paper) or on each training image's average response. */
+  trainOn: z.enum(['trials', 'averages']).default('trials'),
   /** Layers to decode; empty means every layer of the network. */
   layers: z.array(z.string().min(1)).default([]),
 });
 
+export const RECONSTRUCTION_METHODS = ['icnn-gd', 'icnn-lbfgs', 'icnn-dgn', 'cgan'] as const;
+
 export const ReconstructSchema = z.strictObject({
-  method: z.literal('icnn-gd').default('icnn-gd'),
+  /**
+   * `icnn-gd`: pixels optimised to match the decoded features (Shen et al.), `icnn-lbfgs` the same
+   * by L-BFGS within the pixel range; `icnn-dgn`: the latent
+   * of a generator trained on the stimulus domain instead; `cgan`: an end-to-end conditional GAN
+   * from voxels to images (Yu et al.).
+   */
+  methods: z.array(z.enum(RECONSTRUCTION_METHODS)).min(1).default(['icnn-gd', 'icnn-dgn', 'cgan']),
   /** Layers whose decoded features the image must match; empty means every decoded layer. */
   layers: z.array(z.string().min(1)).default([]),
   iterations: z.int().min(1).max(10000).default(200),
   seed: seed.default(3),
+  /** icnn-gd: random shift of up to this many pixels before each step (the paper's jitter; 0 = off). */
+  jitter: z.int().min(0).max(32).default(0),
+  /** icnn-gd: start from random pixels (`noise`) or a mean-grey image (`blank`). */
+  start: z.enum(['noise', 'blank']).default('noise'),
+  /** Sets also reconstructed from the TRUE features (the iCNN methods' ceiling); empty for none. */
+  ceiling: z.array(z.string().min(1)).default(['test']),
+  /** Methods whose ceiling is computed (feature-matching methods only). */
+  ceilingMethods: z.array(z.enum(['icnn-gd', 'icnn-dgn'])).default(['icnn-gd']),
+  /** The generator prior (icnn-dgn): trained on the training stimuli to invert `latentLayer`. */
+  generator: z
+    .strictObject({
+      /** A user-supplied generator (TensorFlow.js model folder: latent → image) instead of training one. */
+      modelPath: z.string().min(1).optional(),
+      /** Output range of the user-supplied generator. */
+      outputRange: z.enum(['zero-one', 'minus-one-one']).default('zero-one'),
+      /** Upper bound of every latent unit for a user-supplied generator (latents are ≥ 0). */
+      upperBound: z.number().positive().optional(),
+      latentLayer: z.string().min(1).default('fc1'),
+      epochs: z.int().min(1).max(1000).default(4),
+      batchSize: z.int().min(1).max(1024).default(32),
+      learningRate: z.number().positive().default(1e-3),
+      seed: seed.default(5),
+    })
+    .prefault({}),
+  /** The conditional GAN (cgan), trained on each subject's (training voxels, image) pairs. */
+  cgan: z
+    .strictObject({
+      epochs: z.int().min(1).max(1000).default(3),
+      batchSize: z.int().min(1).max(1024).default(64),
+      learningRate: z.number().positive().default(1e-3),
+      /** z draws averaged per generated image. */
+      samples: z.int().min(1).max(64).default(4),
+      seed: seed.default(11),
+    })
+    .prefault({}),
 });
 
 export const EvaluateSchema = z.strictObject({
-  metrics: z.array(z.enum(['pixel-identification'])).min(1).default(['pixel-identification']),
+  metrics: z.array(z.enum(METRICS)).min(1).default([...METRICS]),
+  /** Layers of the feature network in which `feature-identification` compares images. */
+  featureLayers: z.array(z.string().min(1)).min(1).default(['conv2_2', 'fc1']),
 });
 
-export const ExperimentSchema = z.strictObject({
+export const ExperimentSchema = z
+  .strictObject({
   name: slug,
   description: z.string().optional(),
   store: StoreSchema.prefault({ type: 'local' }),
@@ -92,7 +188,21 @@ export const ExperimentSchema = z.strictObject({
   decode: DecodeSchema.prefault({}),
   reconstruct: ReconstructSchema.prefault({}),
   evaluate: EvaluateSchema.prefault({}),
-});
+  })
+  .superRefine((config, ctx) => {
+    if (config.features.network === 'tfjs-model' && !config.features.modelPath) {
+      ctx.addIssue({ code: 'custom', path: ['features', 'modelPath'], message: 'network "tfjs-model" needs the model folder in features.modelPath' });
+    }
+    if (config.stimuli.source === 'folder' && !config.stimuli.path) {
+      ctx.addIssue({ code: 'custom', path: ['stimuli', 'path'], message: 'source "folder" needs the image folder in stimuli.path' });
+    }
+    for (const [i, subject] of config.subjects.entries()) {
+      const sets = subject.source.type === 'bdata' ? subject.source.sets : undefined;
+      if (sets && subject.source.type === 'bdata' && sets.length !== 1 && sets.length !== subject.source.files.length) {
+        ctx.addIssue({ code: 'custom', path: ['subjects', i, 'source', 'sets'], message: `give one set for all files or one per file (${subject.source.files.length})` });
+      }
+    }
+  });
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
 export type StoreSettings = z.infer<typeof StoreSchema>;

@@ -11,6 +11,10 @@ export interface StageRequest<C> {
   readonly store: StoreSettings;
   readonly backend: BackendRequest;
   readonly subject?: string;
+  /** The experiment asking; not part of the cache key, only used to explain why a stage ran. */
+  readonly experiment?: string;
+  /** Which of several runs of one stage for a subject (e.g. the reconstruction method); not part of the key. */
+  readonly variant?: string;
   /** The stage's own config subset; part of the cache key. */
   readonly config: C;
   readonly inputs: Record<string, ArtifactRef>;
@@ -18,8 +22,11 @@ export interface StageRequest<C> {
   readonly force: boolean;
 }
 
-/** Why a stage ran or was skipped, as `status` shows it. */
-export type StageReason = 'cached' | 'new' | 'forced';
+/**
+ * Why a stage ran or was skipped, as `status` shows it: compared with the last run of the same
+ * stage for the same experiment and subject, what changed (code first, then config, then inputs).
+ */
+export type StageReason = 'cached' | 'new' | 'forced' | 'code-changed' | 'config-changed' | 'inputs-changed';
 
 export interface StageResult<R = unknown> {
   readonly stage: StageName;
@@ -47,6 +54,8 @@ export interface LayerAccuracy {
   readonly layer: string;
   readonly profileCorrelation: number;
   readonly patternCorrelation: number;
+  /** Pairwise identification of the decoded feature vectors among the set's true ones (chance 0.5). */
+  readonly identification: number;
 }
 
 export interface ExperimentInput {
@@ -55,11 +64,17 @@ export interface ExperimentInput {
   readonly force: readonly StageName[];
   /** Task queue for this experiment's activities. */
   readonly taskQueue: string;
+  /** A stage whose worker is silent this long is retried elsewhere (default 60). */
+  readonly heartbeatTimeoutSeconds?: number;
+  /** Keep the Deeprecon* search attributes up to date (the cluster must have them registered). */
+  readonly searchAttributes?: boolean;
 }
 
 export interface StageSummary {
   readonly stage: StageName;
   readonly subject?: string;
+  /** Which of several runs of one stage for a subject (the reconstruction method). */
+  readonly variant?: string;
   readonly reason: StageReason;
   readonly cached: boolean;
   readonly seconds: number;
@@ -71,6 +86,8 @@ export interface ExperimentResult {
   readonly stages: readonly StageSummary[];
   readonly scores: readonly Score[];
   readonly decoding: readonly LayerAccuracy[];
+  /** The report stage's outputs: `report` (HTML) and `figures/…`. */
+  readonly report?: Record<string, ArtifactRef>;
 }
 
 export type StageState = 'pending' | 'running' | 'done' | 'failed';
@@ -78,6 +95,7 @@ export type StageState = 'pending' | 'running' | 'done' | 'failed';
 export interface StageProgress {
   readonly stage: StageName;
   readonly subject?: string;
+  readonly variant?: string;
   readonly state: StageState;
   readonly reason?: StageReason;
   readonly seconds?: number;
@@ -88,6 +106,61 @@ export interface StageProgress {
 export interface StageHeartbeat {
   readonly stage: StageName;
   readonly subject?: string;
+  readonly variant?: string;
   readonly fraction: number;
   readonly message: string;
+}
+
+/** One point of a sweep: an experiment config with the parameters that made it. */
+export interface SweepPointInput {
+  readonly name: string;
+  readonly subject?: string;
+  readonly params: Record<string, unknown>;
+  readonly config: ExperimentConfig;
+}
+
+export interface SweepInput {
+  readonly sweep: string;
+  readonly points: readonly SweepPointInput[];
+  /** Child experiments running at once. */
+  readonly maxParallel: number;
+  readonly force: readonly StageName[];
+  /** Queue for the sweep's own and its children's workflow tasks and shared stages. */
+  readonly taskQueue: string;
+  readonly heartbeatTimeoutSeconds?: number;
+  readonly searchAttributes?: boolean;
+}
+
+export type SweepPointState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface SweepPointProgress {
+  readonly name: string;
+  readonly subject?: string;
+  readonly state: SweepPointState;
+  readonly error?: string;
+}
+
+/** One row of a sweep's results table: one point × metric. */
+export interface SweepResultRow {
+  readonly point: string;
+  readonly subject: string;
+  /** The point's parameters as canonical JSON. */
+  readonly params: string;
+  readonly method: string;
+  readonly stimulusSet: string;
+  readonly metric: string;
+  readonly value: number;
+}
+
+export interface SweepResult {
+  readonly sweep: string;
+  readonly points: readonly SweepPointProgress[];
+  readonly rows: readonly SweepResultRow[];
+  readonly tables: { readonly arrow: ArtifactRef; readonly csv: ArtifactRef };
+}
+
+export interface SweepTablesRequest {
+  readonly store: StoreSettings;
+  readonly sweep: string;
+  readonly rows: readonly SweepResultRow[];
 }

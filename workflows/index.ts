@@ -1,1 +1,2 @@
 export { experimentWorkflow, progressQuery } from './experiment';
+export { sweepWorkflow } from './sweep';

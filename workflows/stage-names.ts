@@ -1,3 +1,3 @@
 /** Pipeline order of the stages. Plain data, safe to import into workflow code. */
-export const STAGE_NAMES = ['stimuli', 'simulate', 'preprocess', 'features', 'decode', 'reconstruct', 'evaluate'] as const;
+export const STAGE_NAMES = ['stimuli', 'simulate', 'ingest', 'preprocess', 'features', 'generator', 'decode', 'cgan', 'reconstruct', 'evaluate', 'report'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];

@@ -1,6 +1,8 @@
 import { createImageBatch } from '../images/image-batch';
 import { Random } from '../random';
+import { artificialShapes } from './artificial-shapes';
 import { deadLeavesImage } from './dead-leaves';
+import { LETTERS, letterImage } from './letters';
 import type { StimulusSet } from './trials';
 
 export interface ProceduralStimuliOptions {
@@ -8,6 +10,10 @@ export interface ProceduralStimuliOptions {
   readonly imageSize: number;
   readonly trainImages: number;
   readonly testImages: number;
+  /** Add the paper's 40 artificial shapes (set `shapes`). */
+  readonly shapes?: boolean;
+  /** Add the 10 letters (set `letters`). */
+  readonly letters?: boolean;
 }
 
 export function stimulusId(set: string, index: number): string {
@@ -15,27 +21,24 @@ export function stimulusId(set: string, index: number): string {
 }
 
 /**
- * Natural-like training and test images from the dead-leaves model. Image i of a set depends only
- * on (seed, set, i), so enlarging a set keeps the images it already had.
+ * The stimulus sets: natural-like training and test images from the dead-leaves model, plus,
+ * when asked, the artificial shapes and letters. Natural image i of a set depends only on
+ * (seed, set, i), so enlarging a set keeps the images it already had.
  */
 export function proceduralStimuli(o: ProceduralStimuliOptions): StimulusSet {
-  const sets: [string, number, number][] = [
+  const images: { id: string; set: string; image: Float32Array }[] = [];
+  const natural: [string, number, number][] = [
     ['train', o.trainImages, 0],
     ['test', o.testImages, 1_000_000],
   ];
-  const total = o.trainImages + o.testImages;
-  const images = createImageBatch(total, o.imageSize, o.imageSize);
-  const ids: string[] = [];
-  const labels: string[] = [];
-  let n = 0;
-  for (const [set, count, offset] of sets) {
+  for (const [set, count, offset] of natural) {
     for (let i = 0; i < count; i++) {
-      const image = deadLeavesImage(new Random(o.seed).fork(offset + i), o.imageSize);
-      images.data.set(image, n * image.length);
-      ids.push(stimulusId(set, i));
-      labels.push(set);
-      n++;
+      images.push({ id: stimulusId(set, i), set, image: deadLeavesImage(new Random(o.seed).fork(offset + i), o.imageSize) });
     }
   }
-  return { ids, sets: labels, images };
+  if (o.shapes) for (const s of artificialShapes(o.imageSize)) images.push({ id: `shape-${s.name}`, set: 'shapes', image: s.image });
+  if (o.letters) for (const letter of LETTERS) images.push({ id: `letter-${letter}`, set: 'letters', image: letterImage(letter, o.imageSize) });
+  const batch = createImageBatch(images.length, o.imageSize, o.imageSize);
+  images.forEach((entry, n) => batch.data.set(entry.image, n * entry.image.length));
+  return { ids: images.map((e) => e.id), sets: images.map((e) => e.set), images: batch };
 }

@@ -25,3 +25,14 @@ export function imageView(batch: ImageBatch, i: number): Float32Array {
   const size = batch.height * batch.width * CHANNELS;
   return batch.data.subarray(i * size, (i + 1) * size);
 }
+
+/** Copies the listed images, in order, into a new batch. */
+export function selectImages(batch: ImageBatch, indices: readonly number[]): ImageBatch {
+  const size = batch.height * batch.width * CHANNELS;
+  const out = createImageBatch(indices.length, batch.height, batch.width);
+  indices.forEach((i, k) => {
+    if (i < 0 || i >= batch.count) throw new Error(`selectImages: image ${i} outside 0..${batch.count - 1}`);
+    out.data.set(batch.data.subarray(i * size, (i + 1) * size), k * size);
+  });
+  return out;
+}

@@ -41,3 +41,14 @@ export function selectColumns(m: Matrix, colIndices: readonly number[]): Matrix 
 export function rowView(m: Matrix, i: number): Float32Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);
 }
+
+/** The mean of every column, accumulated in float64. */
+export function columnMeans(m: Matrix): Float64Array {
+  const means = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) {
+    const base = i * m.cols;
+    for (let j = 0; j < m.cols; j++) means[j]! += m.data[base + j]!;
+  }
+  for (let j = 0; j < m.cols; j++) means[j]! /= m.rows;
+  return means;
+}

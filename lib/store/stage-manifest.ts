@@ -64,3 +64,48 @@ export async function writeManifest(store: ArtifactStore, manifest: StageManifes
   const body = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
   return putArtifact(store, manifestKey(manifest.stage, manifest.key), body, 'json');
 }
+
+/** What the last run of a stage for one experiment and subject was computed from. */
+export interface StageLineage {
+  readonly key: string;
+  readonly codeVersion: string;
+  readonly configHash: string;
+  readonly inputHashes: Record<string, string>;
+}
+
+export function lineageOf(identity: StageIdentity, key: string): StageLineage {
+  return {
+    key,
+    codeVersion: identity.codeVersion,
+    configHash: hashJson(identity.config),
+    inputHashes: Object.fromEntries(Object.entries(identity.inputs).map(([name, ref]) => [name, ref.sha256])),
+  };
+}
+
+function lineageKey(experiment: string, stage: string, subject: string | undefined): string {
+  return `lineage/${experiment}/${stage}/${subject ?? '_shared'}.json`;
+}
+
+export async function readLineage(store: ArtifactStore, experiment: string, stage: string, subject: string | undefined): Promise<StageLineage | undefined> {
+  const k = lineageKey(experiment, stage, subject);
+  if (!(await store.exists(k))) return undefined;
+  try {
+    return JSON.parse(Buffer.from(await store.get(k)).toString('utf8')) as StageLineage;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeLineage(store: ArtifactStore, experiment: string, stage: string, subject: string | undefined, lineage: StageLineage): Promise<void> {
+  await store.put(lineageKey(experiment, stage, subject), new TextEncoder().encode(`${JSON.stringify(lineage)}\n`));
+}
+
+/** Why a stage with no cached result must run, judged against its previous lineage. */
+export function changeReason(previous: StageLineage | undefined, current: StageLineage): 'new' | 'code-changed' | 'config-changed' | 'inputs-changed' {
+  if (!previous) return 'new';
+  if (previous.codeVersion !== current.codeVersion) return 'code-changed';
+  if (previous.configHash !== current.configHash) return 'config-changed';
+  const names = new Set([...Object.keys(previous.inputHashes), ...Object.keys(current.inputHashes)]);
+  for (const name of names) if (previous.inputHashes[name] !== current.inputHashes[name]) return 'inputs-changed';
+  return 'new';
+}

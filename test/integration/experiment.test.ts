@@ -57,9 +57,23 @@ async function runTiny(name: string, overrides: Record<string, unknown> = {}, fo
 describe('an experiment end to end on a real Temporal server', () => {
   it('runs every stage, caches a repeat, and recomputes only from a changed stage', async () => {
     const first = await runTiny('cache');
-    expect(first.stages.map((s) => s.stage)).toEqual(['stimuli', 'features', 'simulate', 'preprocess', 'decode', 'reconstruct', 'evaluate']);
+    const label = (s: { stage: string; variant?: string }) => (s.variant ? `${s.stage}:${s.variant}` : s.stage);
+    expect(first.stages.map(label)).toEqual([
+      'stimuli', 'features', 'generator', 'simulate', 'preprocess', 'decode', 'cgan',
+      'reconstruct:icnn-gd', 'reconstruct:icnn-dgn', 'reconstruct:cgan',
+      'reconstruct:icnn-gd-ceiling', 'evaluate', 'report',
+    ]);
+    // The report is copied next to the summary: one self-contained HTML page and its figures.
+    const html = await fs.readFile(path.join(dir, 'runs', 'cache', 'report.html'), 'utf8');
+    expect(html).toContain('deeprecon report — cache');
+    expect(await fs.readdir(path.join(dir, 'runs', 'cache', 'figures'))).toEqual(
+      expect.arrayContaining(['decoding-sim01.svg', 'identification-sim01.svg', 'reconstructions-sim01-test.png']),
+    );
     expect(first.stages.every((s) => !s.cached)).toBe(true);
-    expect(first.scores).toHaveLength(1);
+    expect(first.scores.filter((s) => s.method === 'icnn-gd').map((s) => s.metric)).toEqual(['pixel-identification', 'pixcorr', 'ssim', 'feature-identification:conv2_2', 'feature-identification:fc1']);
+    expect(new Set(first.scores.map((s) => s.method))).toEqual(new Set(['icnn-gd', 'icnn-dgn', 'cgan', 'icnn-gd-ceiling']));
+    // The ceiling, from true features, is reported for the natural test set only.
+    expect(first.scores.filter((s) => s.method.endsWith('-ceiling')).every((s) => s.stimulusSet === 'test')).toBe(true);
     expect(first.scores[0]).toMatchObject({ subject: 'sim01', method: 'icnn-gd', stimulusSet: 'test', metric: 'pixel-identification' });
     const summary = JSON.parse(await fs.readFile(path.join(dir, 'runs', 'cache', 'summary.json'), 'utf8'));
     expect(summary.scores).toEqual(first.scores);
@@ -69,8 +83,17 @@ describe('an experiment end to end on a real Temporal server', () => {
     expect(second.scores).toEqual(first.scores);
 
     const changed = await runTiny('cache', { decode: { alpha: 20 } });
-    const cached = Object.fromEntries(changed.stages.map((s) => [s.stage, s.cached]));
-    expect(cached).toEqual({ stimuli: true, features: true, simulate: true, preprocess: true, decode: false, reconstruct: false, evaluate: false });
+    const cached = Object.fromEntries(changed.stages.map((s) => [label(s), s.cached]));
+    // The GAN reads voxels, not decoded features: its training and reconstructions stay cached.
+    expect(cached).toEqual({
+      stimuli: true, features: true, generator: true, simulate: true, preprocess: true, decode: false, cgan: true,
+      'reconstruct:icnn-gd': false, 'reconstruct:icnn-dgn': false, 'reconstruct:cgan': true,
+      'reconstruct:icnn-gd-ceiling': true, evaluate: false, report: false,
+    });
+    // Status explains why: decode's own config changed; the later stages got new inputs.
+    const reasons = Object.fromEntries(changed.stages.map((s) => [label(s), s.reason]));
+    expect(reasons).toMatchObject({ decode: 'config-changed', 'reconstruct:icnn-gd': 'inputs-changed', evaluate: 'inputs-changed' });
+    expect(first.stages.every((s) => s.reason === 'new')).toBe(true);
 
     const forced = await runTiny('cache', { decode: { alpha: 20 } }, ['stimuli']);
     expect(forced.stages.find((s) => s.stage === 'stimuli')?.reason).toBe('forced');
@@ -100,12 +123,12 @@ describe('an experiment end to end on a real Temporal server', () => {
     const result = await runTiny('s3', {
       store: { type: 's3', bucket: 'deeprecon-it', prefix: 'team/a', endpoint: s3.endpoint, forcePathStyle: true },
     });
-    expect(result.stages).toHaveLength(7);
+    expect(result.stages).toHaveLength(13);
     const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true });
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'deeprecon-it', Prefix: 'team/a/stages/' }));
     client.destroy();
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
-    expect(keys.filter((k) => k.endsWith('manifest.json'))).toHaveLength(7);
+    expect(keys.filter((k) => k.endsWith('manifest.json'))).toHaveLength(13);
     const trials = keys.find((k) => k.includes('/simulate/') && k.endsWith('trials.arrow'))!;
     expect(trials).toBeDefined();
 

@@ -1,0 +1,76 @@
+import { decodeStimulusTable } from '../lib/formats/stimulus-table';
+import type { StimulusSet } from '../lib/data/trials';
+import { encodePng } from '../lib/images/png';
+import { imageById, imageGrid } from '../lib/report/image-grid';
+import { decodingChart, identificationChart, type ReportGrid, reportHtml } from '../lib/report/report-html';
+import type { LayerAccuracy, Score, StageRequest, StageResult } from '../workflows/contracts';
+import { runStage } from './stage-runner';
+
+export interface ReportConfig {
+  readonly experiment: string;
+  readonly description?: string;
+  readonly scores: readonly Score[];
+  readonly decoding: readonly LayerAccuracy[];
+  /** Images per stimulus set shown in the reconstruction grids. */
+  readonly examples: number;
+}
+
+const RECON_PREFIX = 'recon.';
+/** Grid tiles are upscaled to about this many pixels so small images stay visible. */
+const TILE_PIXELS = 96;
+
+/**
+ * Stage `report`: `report.html` (self-contained) plus figures — per subject an identification bar
+ * chart and a per-layer decoding chart (SVG), and per stimulus set a grid of true images above
+ * each method's reconstructions (PNG). Inputs are `recon.<subject>.<method>.<set>` and `stimuli`.
+ */
+export function reportActivity(request: StageRequest<ReportConfig>): Promise<StageResult<{ files: string[] }>> {
+  return runStage('report', request, async (ctx) => {
+    const stimuliRef = ctx.input('stimuli');
+    const stimuli = decodeStimulusTable(await ctx.readBytes(stimuliRef), stimuliRef.uri);
+    const recons = new Map<string, StimulusSet>();
+    for (const name of Object.keys(ctx.inputs).filter((n) => n.startsWith(RECON_PREFIX)).sort()) {
+      recons.set(name.slice(RECON_PREFIX.length), decodeStimulusTable(await ctx.readBytes(ctx.input(name)), ctx.input(name).uri));
+    }
+    const files: string[] = [];
+    const grids: ReportGrid[] = [];
+    const size = stimuli.images.height;
+    const scale = Math.max(1, Math.round(TILE_PIXELS / size));
+    const subjects = [...new Set([...recons.keys()].map((k) => k.split('.')[0]!))];
+    for (const subject of subjects) {
+      const keys = [...recons.keys()].filter((k) => k.startsWith(`${subject}.`));
+      const sets = [...new Set(keys.map((k) => k.split('.')[2]!))];
+      for (const set of sets) {
+        const methods = keys.filter((k) => k.split('.')[2] === set).map((k) => k.split('.')[1]!);
+        const first = recons.get(`${subject}.${methods[0]}.${set}`)!;
+        const ids = first.ids.slice(0, ctx.config.examples);
+        const rows = [ids.map((id) => imageById(stimuli.images, stimuli.ids, id)), ...methods.map((m) => ids.map((id) => imageById(recons.get(`${subject}.${m}.${set}`)!.images, recons.get(`${subject}.${m}.${set}`)!.ids, id)))];
+        const grid = imageGrid(rows, size, scale);
+        const png = encodePng(grid.data, grid.height, grid.width);
+        const name = `figures/reconstructions-${subject}-${set}`;
+        await ctx.write(name, png, 'png', [grid.height, grid.width]);
+        files.push(`${name}.png`);
+        grids.push({ subject, stimulusSet: set, rows: ['true image', ...methods], ids, png, rowHeight: size * scale + 2 });
+      }
+      for (const [name, svg] of [
+        [`figures/identification-${subject}`, identificationChart(ctx.config.scores, subject)],
+        [`figures/decoding-${subject}`, decodingChart(ctx.config.decoding, subject)],
+      ] as const) {
+        await ctx.write(name, new TextEncoder().encode(svg), 'svg');
+        files.push(`${name}.svg`);
+      }
+      ctx.progress(subjects.indexOf(subject) / subjects.length, `figures of ${subject}`);
+    }
+    const html = reportHtml({
+      experiment: ctx.config.experiment,
+      ...(ctx.config.description ? { description: ctx.config.description } : {}),
+      createdAt: new Date().toISOString(),
+      scores: ctx.config.scores,
+      decoding: ctx.config.decoding,
+      grids,
+    });
+    await ctx.write('report', new TextEncoder().encode(html), 'html');
+    files.push('report.html');
+    return { results: { files } };
+  });
+}

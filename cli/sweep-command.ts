@@ -1,0 +1,98 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
+import { sweepArrow, sweepCsv } from '../activities/sweep-tables';
+import { sweepReportHtml } from '../lib/report/sweep-report';
+import { loadSweep } from '../lib/sweep/load-sweep';
+import type { StageName, SweepInput, SweepPointProgress, SweepResult } from '../workflows/contracts';
+import type { sweepWorkflow } from '../workflows/sweep';
+import type { ConnectionOptions } from './connection-options';
+import { resolveStore } from './run-command';
+import { writeRunRecord } from './run-record';
+import { openSession } from './session';
+
+export interface SweepOptions {
+  readonly sweepFile: string;
+  readonly connection: ConnectionOptions;
+  readonly taskQueue?: string;
+  readonly force: readonly StageName[];
+  readonly runsDir: string;
+  readonly quiet?: boolean;
+  readonly heartbeatTimeoutSeconds?: number;
+  readonly searchAttributes?: boolean;
+}
+
+export function sweepWorkflowId(sweep: string): string {
+  return `deeprecon-sweep-${sweep}`;
+}
+
+/** Prints a line whenever a point changes state (works the same on a terminal and in a log). */
+async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void): Promise<SweepResult> {
+  const result = handle.result();
+  let done = false;
+  void result.finally(() => (done = true)).catch(() => undefined);
+  const seen = new Map<string, string>();
+  while (!done) {
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (done) break;
+    const points = await handle.query<SweepPointProgress[]>('sweepProgress').catch((): SweepPointProgress[] => []);
+    for (const p of points) {
+      const line = `${p.state}${p.error ? `: ${p.error}` : ''}`;
+      if (seen.get(p.name) !== line && p.state !== 'pending') log(`  ${p.name.padEnd(40)} ${line}`);
+      seen.set(p.name, line);
+    }
+  }
+  return result;
+}
+
+/**
+ * `deeprecon sweep <file>`: expands the sweep, starts (or re-attaches to) its workflow, reports
+ * per-point progress, and writes `runs/<sweep>/results.{csv,arrow}` and `summary.json`.
+ */
+export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
+  const { sweep, points } = await loadSweep(options.sweepFile);
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address });
+  const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
+  try {
+    const input: SweepInput = {
+      sweep: sweep.name,
+      points: points.map((p) => ({ name: p.name, ...(p.subject ? { subject: p.subject } : {}), params: p.params, config: resolveStore(p.config, process.cwd()) })),
+      maxParallel: sweep.max_parallel,
+      force: options.force,
+      taskQueue: session.taskQueue,
+      ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
+      searchAttributes: options.searchAttributes ?? session.local,
+    };
+    const workflowId = sweepWorkflowId(sweep.name);
+    const handle = await session.client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
+      taskQueue: session.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    await writeRunRecord(options.runsDir, sweep.name, { kind: 'sweep', configFile: path.resolve(options.sweepFile), workflowId, runId: handle.firstExecutionRunId });
+    log(`sweep ${sweep.name}: ${points.length} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
+    let result: SweepResult;
+    try {
+      result = await watch(handle, log);
+    } catch (error) {
+      if (error instanceof WorkflowFailedError) {
+        const cause = error.cause?.cause instanceof Error ? error.cause.cause : (error.cause ?? error);
+        throw new Error(`sweep ${sweep.name} failed: ${cause.message}`);
+      }
+      throw error;
+    }
+    const dir = path.join(options.runsDir, sweep.name);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'results.csv'), sweepCsv(result.rows));
+    await fs.writeFile(path.join(dir, 'results.arrow'), sweepArrow(result.rows));
+    await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+    await fs.writeFile(path.join(dir, 'report.html'), sweepReportHtml(sweep.name, result.rows, new Date().toISOString()));
+    const failed = result.points.filter((p) => p.state === 'failed');
+    log(`\n${result.points.length - failed.length}/${result.points.length} points done; results: ${path.join(dir, 'results.csv')}`);
+    for (const p of failed) log(`  failed ${p.name}: ${p.error ?? ''}`);
+    return result;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs';
+import { CHANNELS, type ImageBatch } from '../images/image-batch';
+import type { Matrix } from '../linalg/matrix';
+import { Random } from '../random';
+import { CGAN_CONFIG_DEFAULTS, type CganConfig } from './cgan-config';
+import { CganDiscriminator } from './cgan-discriminator';
+import { createCganModel, disposeCgan, type CganModel } from './cgan-model';
+import { klDivergence, sampleCondition } from './conditioning-augmentation';
+import { distinctImageGroups } from './distinct-images';
+import { disposeVariables, trainable } from './seeded-variables';
+
+export interface TrainCganOptions {
+  readonly seed: number;
+  /** Side of the generated images (multiple of 8, 16–64); training images are resized to it (bilinear, squashed if not square). */
+  readonly outputSize?: number;
+  readonly epochs?: number;
+  readonly batchSize?: number;
+  /** Adam learning rate of both networks (β1 = 0.5, β2 = 0.999, as StackGAN). */
+  readonly learningRate?: number;
+  /** Weight of the KL term, applied to the KL per embedding dimension (as StackGAN's code). */
+  readonly klWeight?: number;
+  readonly architecture?: Partial<Pick<CganConfig, 'embeddingDim' | 'noiseDim' | 'generatorChannels' | 'discriminatorChannels'>>;
+  readonly onProgress?: (fraction: number, message: string) => void;
+}
+
+/**
+ * epochs: the default data (2,400 trials × 1,500 voxels, 32×32, batch 64 → 37 steps per epoch)
+ * cost about 0.9–1.2 s per step on 2 shared wasm cores (bench/cgan.ts), ≈ 35–45 s per epoch, so
+ * 6 epochs (222 steps) train in about 3–4 minutes. That is few steps for a GAN; raise epochs
+ * (or learningRate) where time allows.
+ */
+export const TRAIN_CGAN_DEFAULTS = {
+  outputSize: CGAN_CONFIG_DEFAULTS.outputSize,
+  epochs: 6,
+  batchSize: 64,
+  learningRate: 2e-4,
+  beta1: 0.5,
+  klWeight: 2,
+} as const;
+
+export interface CganEpoch {
+  readonly epoch: number;
+  /** Discriminator loss, mean over the epoch's steps: BCE(real) + (BCE(fake) + BCE(mismatched)) / 2. */
+  readonly dLoss: number;
+  /** Generator's adversarial loss (non-saturating, −log D(fake)), mean over steps; KL excluded. */
+  readonly gLoss: number;
+  /** KL(N(μ, σ²) ‖ N(0, I)) of the conditioning augmentation, nats per trial, mean over steps. */
+  readonly kl: number;
+}
+
+export interface TrainedCgan {
+  readonly model: CganModel;
+  readonly history: CganEpoch[];
+}
+
+/** −log σ(l) and −log(1 − σ(l)), written with softplus so large logits stay finite. */
+const bceReal = (logits: tf.Tensor): tf.Scalar => tf.mean(tf.softplus(tf.neg(logits)));
+const bceFake = (logits: tf.Tensor): tf.Scalar => tf.mean(tf.softplus(logits));
+
+const namedGradients = (grads: tf.NamedTensorMap): { name: string; tensor: tf.Tensor }[] => Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+
+/** NHWC [0, 1] → [-1, 1] at size × size (bilinear), as one tensor owned by the caller. */
+function imageTensor(images: ImageBatch, size: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    let x = tf.tensor4d(images.data, [images.count, images.height, images.width, CHANNELS]);
+    if (images.height !== size || images.width !== size) x = tf.image.resizeBilinear(x, [size, size]);
+    return tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D;
+  });
+}
+
+/** For each row, a random trial that showed a different image: the mismatched condition. */
+function mismatchedRows(rows: readonly number[], groups: Int32Array, rng: Random): number[] {
+  return rows.map((r) => {
+    for (;;) {
+      const j = rng.int(groups.length);
+      if (groups[j] !== groups[r]) return j;
+    }
+  });
+}
+
+/**
+ * Trains the StackGAN stage-I conditional GAN with the voxel vector (z-scored, one row per trial)
+ * as the condition of the image shown on that trial. Matching-aware discriminator: (real image,
+ * its condition) is real; (generated image, condition) and (real image, another image's condition)
+ * are fake. Generator: non-saturating loss + klWeight · KL per embedding dimension.
+ */
+export async function trainCgan(voxels: Matrix, images: ImageBatch, options: TrainCganOptions): Promise<TrainedCgan> {
+  // Explicit undefined options fall back to the defaults too.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as TrainCganOptions;
+  const o = { ...TRAIN_CGAN_DEFAULTS, ...given };
+  const n = voxels.rows;
+  if (images.count !== n) throw new Error(`trainCgan: ${n} voxel rows but ${images.count} images`);
+  if (n < 2) throw new Error(`trainCgan: needs at least 2 trials, got ${n}`);
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`trainCgan: epochs must be a positive integer, got ${o.epochs}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 2) throw new Error(`trainCgan: batchSize must be an integer ≥ 2, got ${o.batchSize}`);
+  const groups = distinctImageGroups(images);
+  if (groups.every((g) => g === 0)) throw new Error('trainCgan: all trials show the same image; the matching-aware loss needs two or more');
+  const progress = o.onProgress ?? ((): void => undefined);
+
+  const config: CganConfig = { ...CGAN_CONFIG_DEFAULTS, ...o.architecture, conditionDim: voxels.cols, outputSize: o.outputSize };
+  const model = createCganModel(config, o.seed);
+  const rng = new Random(o.seed).fork(3);
+  const discriminator = new CganDiscriminator(rng.fork(4), config);
+  const generatorVars = [...trainable(model.conditioning.namedVariables()), ...trainable(model.generator.namedVariables())];
+  const discriminatorVars = trainable(discriminator.namedVariables());
+  const gOptimizer = tf.train.adam(o.learningRate, o.beta1, 0.999);
+  const dOptimizer = tf.train.adam(o.learningRate, o.beta1, 0.999);
+  const allImages = imageTensor(images, config.outputSize);
+  const allVoxels = tf.tensor2d(voxels.data, [n, voxels.cols]);
+
+  // Full batches only (batch norm needs several rows); reshuffling each epoch covers every trial.
+  const batch = Math.min(o.batchSize, n);
+  const steps = Math.floor(n / batch);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const history: CganEpoch[] = [];
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      rng.shuffle(order);
+      const sums = { d: 0, g: 0, kl: 0 };
+      for (let s = 0; s < steps; s++) {
+        const rows = order.slice(s * batch, (s + 1) * batch);
+        const rowsT = tf.tensor1d(rows, 'int32');
+        const wrongT = tf.tensor1d(mismatchedRows(rows, groups, rng), 'int32');
+        const real = tf.gather(allImages, rowsT);
+        const cond = tf.gather(allVoxels, rowsT);
+        const wrong = tf.gather(allVoxels, wrongT);
+        const z = tf.randomNormal([batch, config.noiseDim], 0, 1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D;
+        const eps = tf.randomNormal([batch, config.embeddingDim], 0, 1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D;
+        // The generator's batch statistics are folded into its moving averages here, outside any tape;
+        // the generator step below recomputes the same batch (same z, ε, weights) with gradients.
+        const fake = tf.tidy(() => model.generator.forward(z, sampleCondition(model.conditioning.distribution(cond), eps), 'batch-and-track'));
+
+        const d = tf.variableGrads(() => {
+          const realFeatures = discriminator.features(real);
+          const errReal = bceReal(discriminator.logits(realFeatures, cond));
+          const errWrong = bceFake(discriminator.logits(realFeatures, wrong));
+          const errFake = bceFake(discriminator.logits(discriminator.features(fake), cond));
+          return tf.add(errReal, tf.mul(tf.add(errFake, errWrong), 0.5)) as tf.Scalar;
+        }, discriminatorVars);
+        dOptimizer.applyGradients(namedGradients(d.grads));
+
+        // [adversarial loss, KL], kept out of the tape's tidy for the history.
+        const parts: tf.Scalar[] = [];
+        const g = tf.variableGrads(() => {
+          const dist = model.conditioning.distribution(cond);
+          const generated = model.generator.forward(z, sampleCondition(dist, eps), 'batch');
+          const adversarial = tf.keep(bceReal(discriminator.logits(discriminator.features(generated), cond)));
+          const kl = tf.keep(klDivergence(dist));
+          parts.push(adversarial, kl);
+          return tf.add(adversarial, tf.mul(kl, o.klWeight / config.embeddingDim)) as tf.Scalar;
+        }, generatorVars);
+        gOptimizer.applyGradients(namedGradients(g.grads));
+
+        const [dValue, gValue, klValue] = await Promise.all([d.value, ...parts].map(async (t) => (await t.data())[0]!));
+        tf.dispose([rowsT, wrongT, real, cond, wrong, z, eps, fake, d.value, g.value, ...parts, ...Object.values(d.grads), ...Object.values(g.grads)]);
+        sums.d += dValue!;
+        sums.g += gValue!;
+        sums.kl += klValue!;
+        progress((epoch - 1 + (s + 1) / steps) / o.epochs, `epoch ${epoch}/${o.epochs}, step ${s + 1}/${steps}`);
+        // Yield every step so heartbeats, cancellation and other tasks are served.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      history.push({ epoch, dLoss: sums.d / steps, gLoss: sums.g / steps, kl: sums.kl / steps });
+    }
+  } catch (e) {
+    disposeCgan(model);
+    throw e;
+  } finally {
+    tf.dispose([allImages, allVoxels]);
+    disposeVariables(discriminator.namedVariables());
+    gOptimizer.dispose();
+    dOptimizer.dispose();
+  }
+  return { model, history };
+}
