@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import * as os from 'node:os';
 import { ConfigError } from './configs/config-error';
 import { loadExperimentConfig } from './configs/load';
 import { STAGE_NAMES, type StageName } from './configs/schema';
@@ -13,9 +14,11 @@ import { workerCommand } from './cli/worker-command';
 const USAGE = `deeprecon — fMRI image reconstruction experiments as durable workflows
 
 usage:
-  deeprecon run <config.yaml> [--force] [--heartbeat-timeout S]
-                                             run an experiment (local engine unless --address)
-  deeprecon sweep <sweep.yaml> [--force]     run every point of a sweep file (docs/sweeps.md)
+  deeprecon run <config.yaml> [--force] [--heartbeat-timeout S] [--workers N]
+                                             run an experiment (local engine unless --address;
+                                             N local worker processes, default one per core)
+  deeprecon sweep <sweep.yaml> [--force] [--workers N]
+                                             run every point of a sweep file (docs/sweeps.md)
   deeprecon validate <config.yaml>           check a config file; nothing runs
   deeprecon status <run>                     per-stage status of a run (its experiment name)
   deeprecon rerun <run> [--from STAGE] [--force]
@@ -35,7 +38,20 @@ const RUN_FLAGS = {
   force: { type: 'boolean', default: false },
   'heartbeat-timeout': { type: 'string' },
   'search-attributes': { type: 'boolean' },
+  workers: { type: 'string', default: 'auto' },
 } as const;
+
+/** Local worker processes: one per core unless told otherwise (a process computes on one core). */
+function workerProcesses(value: string, address: string | undefined): number | undefined {
+  if (address !== undefined) {
+    if (value !== 'auto') throw new UsageError('--workers is for local runs; on a cluster, start `deeprecon worker` processes');
+    return undefined;
+  }
+  if (value === 'auto') return os.availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('--workers must be auto or a positive integer');
+  return n;
+}
 
 function heartbeatSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -54,6 +70,7 @@ function runSettings(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'
     quiet: values.quiet,
     heartbeatTimeoutSeconds: heartbeatSeconds(values['heartbeat-timeout']),
     searchAttributes: values['search-attributes'],
+    workerProcesses: workerProcesses(values.workers, values.address),
   };
 }
 

@@ -12,6 +12,8 @@ export interface WorkerSettings {
   /** Stage activities this worker runs at once. */
   readonly concurrency: number;
   readonly backend?: BackendName | 'auto';
+  /** Also run workflow tasks (default); false makes an activity-only worker that needs no bundle. */
+  readonly workflows?: boolean;
   readonly tls?: TLSConfig;
 }
 
@@ -31,7 +33,7 @@ export async function createWorker(settings: WorkerSettings): Promise<{ worker: 
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    workflowsPath: workflowsPath(),
+    ...(settings.workflows === false ? {} : { workflowsPath: workflowsPath() }),
     activities: createActivities(),
     maxConcurrentActivityTaskExecutions: settings.concurrency,
     // Stages yield to the event loop between chunks; a long-blocked loop would starve heartbeats.

@@ -23,6 +23,12 @@ export interface RunOptions {
   readonly heartbeatTimeoutSeconds?: number;
   /** Maintain Deeprecon* search attributes; default: only on the embedded server, which registers them. */
   readonly searchAttributes?: boolean;
+  /** Local worker processes in all (local mode; default 1): more use more cores. */
+  readonly workerProcesses?: number;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 export function workflowIdOf(experiment: string): string {
@@ -79,7 +85,7 @@ async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display:
 export async function runCommand(options: RunOptions): Promise<ExperimentResult> {
   const started = Date.now();
   const config = resolveStore(await loadExperimentConfig(options.configFile), process.cwd());
-  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address });
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses });
   try {
     const workflowId = workflowIdOf(config.name);
     const input: ExperimentInput = {
@@ -96,7 +102,7 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
-    log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? `the local engine, compute backend ${session.backend ?? '?'}` : options.connection.address}`);
+    log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? `the local engine, compute backend ${session.backend ?? '?'}, ${plural(session.workerPids.length, 'worker process', 'worker processes')}` : options.connection.address}`);
     await fs.mkdir(path.join(options.runsDir, config.name), { recursive: true });
     await fs.writeFile(
       path.join(options.runsDir, config.name, 'run.json'),

@@ -1,9 +1,11 @@
+import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { type ConnectionOptions, loadTls } from './connection-options';
 import { type LocalEngine, startLocalEngine } from './local-engine';
+import { type LocalWorkerProcesses, startLocalWorkerProcesses } from './local-worker-processes';
 
 /** A Temporal client, plus (in local mode) the embedded server and an in-process worker. */
 export interface Session {
@@ -12,6 +14,8 @@ export interface Session {
   readonly taskQueue: string;
   /** The in-process worker's compute backend (local mode). */
   readonly backend?: string;
+  /** Processes running this session's local workers (this one first); empty in remote mode. */
+  readonly workerPids: readonly number[];
   close(): Promise<void>;
 }
 
@@ -20,6 +24,11 @@ export interface SessionOptions {
   readonly taskQueue?: string;
   /** Start a worker in this process (local `run` and `rerun`). */
   readonly withWorker: boolean;
+  /**
+   * Local worker processes in all, this one included (default 1); each more one is a child
+   * process on the same queue, so overlapping stages use more cores.
+   */
+  readonly workerProcesses?: number;
 }
 
 let runtimeInstalled = false;
@@ -47,12 +56,24 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   let worker: Worker | undefined;
   let backend: string | undefined;
   let workerDone: Promise<void> | undefined;
+  let helpers: LocalWorkerProcesses | undefined;
   if (options.withWorker && engine) {
     quietRuntime();
-    const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: 2 });
+    const processes = options.workerProcesses ?? 1;
+    // One stage per process when there are several (each is one core); alone, two may interleave.
+    const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: processes > 1 ? 1 : 2 });
     worker = created.worker;
     backend = backendDescription();
     workerDone = worker.run();
+    try {
+      helpers = await startLocalWorkerProcesses({ count: processes - 1, address, namespace: conn.namespace, taskQueue, logDir: path.resolve(conn.stateDir, 'workers') });
+    } catch (error) {
+      worker.shutdown();
+      await workerDone.catch(() => undefined);
+      await connection.close();
+      await engine.stop();
+      throw error;
+    }
   }
 
   let closing: Promise<void> | undefined;
@@ -61,7 +82,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-      await workerDone?.catch(() => undefined);
+      await Promise.all([workerDone?.catch(() => undefined), helpers?.stop()]);
       await connection.close();
       await engine?.stop();
     })());
@@ -71,5 +92,5 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), close };
+  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: worker ? [process.pid, ...(helpers?.pids ?? [])] : [], close };
 }

@@ -20,6 +20,8 @@ export interface SweepOptions {
   readonly quiet?: boolean;
   readonly heartbeatTimeoutSeconds?: number;
   readonly searchAttributes?: boolean;
+  /** Local worker processes in all (local mode; default 1). */
+  readonly workerProcesses?: number;
 }
 
 export function sweepWorkflowId(sweep: string): string {
@@ -51,7 +53,7 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
  */
 export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
   const { sweep, points } = await loadSweep(options.sweepFile);
-  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address });
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses });
   const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
   try {
     const input: SweepInput = {

@@ -1,6 +1,7 @@
 import { BACKEND_PREFERENCE, type BackendName, backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { loadTls } from './connection-options';
+import type { WorkerReadyMessage } from './local-worker-processes';
 import { startLocalEngine } from './local-engine';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './options';
 
@@ -13,6 +14,8 @@ export async function workerCommand(argv: string[]): Promise<void> {
     ...CONNECTION_FLAGS,
     concurrency: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'auto' },
+    // Extra processes of a local run (cli/local-worker-processes.ts): the run's own worker holds the workflows.
+    'activities-only': { type: 'boolean', default: false },
   });
   const connection = connectionFrom(values);
   const concurrency = Number(values.concurrency);
@@ -30,15 +33,24 @@ export async function workerCommand(argv: string[]): Promise<void> {
     taskQueue,
     concurrency,
     backend,
+    workflows: !values['activities-only'],
     ...(tls ? { tls } : {}),
   });
   process.stdout.write(`worker on task queue ${taskQueue} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (process.send) {
+    // Started by a local run: tell it we poll, and leave with it, even when it was killed.
+    process.once('disconnect', stop);
+    process.send({ type: 'worker-ready', backend: backendDescription() } satisfies WorkerReadyMessage);
+  }
   try {
     await worker.run();
   } finally {
+    process.stdout.write(`worker stopped; peak resident memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB\n`);
     await engine?.stop();
+    // An open IPC channel would keep this process alive after its worker stopped.
+    if (process.connected) process.disconnect();
   }
 }

@@ -1,0 +1,92 @@
+/**
+ * iCNN reconstruction (gradient descent on pixels), batched versus one image at a time: the
+ * default network and image size, true features of N procedural images as targets, every
+ * feature layer. Prints images × iterations per second for both, their ratio, and the largest
+ * pixel difference between the two (a blank start makes them the same computation: each image's
+ * loss, gradient normalisation and update depend only on itself).
+ * Run: npx tsc -p tsconfig.json && node dist/bench/reconstruction.js [--backend B] [--images N] [--iterations K] [--repeats R]
+ */
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendName, initBackend } from '../lib/compute/backend';
+import { proceduralStimuli } from '../lib/data/procedural-stimuli';
+import { extractFeatures } from '../lib/features/cnn';
+import { openNetwork } from '../lib/features/networks';
+import { createImageBatch, type ImageBatch } from '../lib/images/image-batch';
+import { type Matrix, selectRows } from '../lib/linalg/matrix';
+import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
+import { median } from './median';
+
+const SIZE = 32;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      backend: { type: 'string', default: 'auto' },
+      images: { type: 'string', default: '25' },
+      iterations: { type: 'string', default: '50' },
+      repeats: { type: 'string', default: '3' },
+    },
+  });
+  const count = Number(values.images);
+  const iterations = Number(values.iterations);
+  const repeats = Number(values.repeats);
+  const backend = await initBackend(values.backend as BackendName | 'auto');
+  console.log(`machine: ${os.cpus().length} logical cores, node ${process.version}, tfjs ${tf.version.tfjs}, backend ${backend}`);
+  console.log(`vgg-mini ${SIZE}×${SIZE}, ${count} images, ${iterations} iterations, all layers, blank start; ${repeats} repeats after a warm-up`);
+
+  const stimuli = proceduralStimuli({ seed: 3, imageSize: SIZE, trainImages: 0, testImages: count });
+  const cnn = openNetwork('vgg-mini', 7, SIZE);
+  const targets = await extractFeatures(cnn, stimuli.images, { batchSize: 50 });
+  const options = { iterations, seed: 1, start: 'blank' as const };
+
+  const batched = async (): Promise<ImageBatch> => reconstructIcnnGd(cnn, targets, options);
+  const oneByOne = async (): Promise<ImageBatch> => {
+    const parts: ImageBatch[] = [];
+    for (let i = 0; i < count; i++) parts.push(await reconstructIcnnGd(cnn, rowsOf(targets, [i]), options));
+    return concat(parts);
+  };
+
+  const results: Record<string, { seconds: number[]; images: ImageBatch }> = {};
+  for (const [name, run] of [['batched', batched], ['one at a time', oneByOne]] as const) {
+    let images = await run();
+    const seconds: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      images = await run();
+      seconds.push((performance.now() - t0) / 1000);
+    }
+    results[name] = { seconds, images };
+    const rate = (count * iterations) / median(seconds);
+    console.log(`${name.padEnd(14)} ${median(seconds).toFixed(2)} s median (${seconds.map((s) => s.toFixed(2)).join(', ')}), ${rate.toFixed(0)} image-iterations/s`);
+  }
+  cnn.dispose();
+  const a = results['batched']!;
+  const b = results['one at a time']!;
+  console.log(`batched / one at a time: ${(median(b.seconds) / median(a.seconds)).toFixed(2)}× the throughput`);
+  let maxDiff = 0;
+  for (let i = 0; i < a.images.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.images.data[i]! - b.images.data[i]!));
+  console.log(`largest pixel difference between the two (pixels in 0–1): ${maxDiff.toExponential(2)}`);
+  console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+function rowsOf(targets: Record<string, Matrix>, rows: number[]): Record<string, Matrix> {
+  return Object.fromEntries(Object.entries(targets).map(([layer, m]) => [layer, selectRows(m, rows)]));
+}
+
+function concat(parts: ImageBatch[]): ImageBatch {
+  const first = parts[0]!;
+  const per = first.height * first.width * 3;
+  const data = new Float32Array(parts.length * per);
+  parts.forEach((p, i) => data.set(p.data, i * per));
+  return createImageBatch(parts.length, first.height, first.width, data);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
