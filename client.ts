@@ -41,7 +41,7 @@ const RUN_FLAGS = {
   workers: { type: 'string', default: 'auto' },
 } as const;
 
-/** Local worker processes: one per core unless told otherwise (a process computes on one core). */
+/** Local worker processes: one per core unless told otherwise (a Node process computes on one core). */
 function workerProcesses(value: string, address: string | undefined): number | undefined {
   if (address !== undefined) {
     if (value !== 'auto') throw new UsageError('--workers is for local runs; on a cluster, start `deeprecon worker` processes');

@@ -5,6 +5,8 @@ import { type BackendName, initBackend } from './lib/compute/backend';
 
 export const DEFAULT_TASK_QUEUE = 'deeprecon';
 
+export type WorkerRole = 'all' | 'workflows' | 'activities';
+
 export interface WorkerSettings {
   readonly address: string;
   readonly namespace: string;
@@ -12,8 +14,9 @@ export interface WorkerSettings {
   /** Stage activities this worker runs at once. */
   readonly concurrency: number;
   readonly backend?: BackendName | 'auto';
-  /** Also run workflow tasks (default); false makes an activity-only worker that needs no bundle. */
-  readonly workflows?: boolean;
+  /** What it runs (default both): an activity-only worker needs no workflow bundle, and a
+   * workflow-only one never blocks a workflow task behind a computation. */
+  readonly role?: WorkerRole;
   readonly tls?: TLSConfig;
 }
 
@@ -27,14 +30,15 @@ function workflowsPath(): string {
  * workflows and stage activities on one task queue.
  */
 export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string }> {
+  const role = settings.role ?? 'all';
   const backend = await initBackend(settings.backend ?? 'auto');
   const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) });
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    ...(settings.workflows === false ? {} : { workflowsPath: workflowsPath() }),
-    activities: createActivities(),
+    ...(role === 'activities' ? {} : { workflowsPath: workflowsPath() }),
+    ...(role === 'workflows' ? {} : { activities: createActivities() }),
     maxConcurrentActivityTaskExecutions: settings.concurrency,
     // Stages yield to the event loop between chunks; a long-blocked loop would starve heartbeats.
     shutdownGraceTime: '10 seconds',

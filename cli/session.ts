@@ -14,7 +14,7 @@ export interface Session {
   readonly taskQueue: string;
   /** The in-process worker's compute backend (local mode). */
   readonly backend?: string;
-  /** Processes running this session's local workers (this one first); empty in remote mode. */
+  /** Processes that run this session's stages (this one, or its child workers); empty in remote mode. */
   readonly workerPids: readonly number[];
   close(): Promise<void>;
 }
@@ -25,8 +25,8 @@ export interface SessionOptions {
   /** Start a worker in this process (local `run` and `rerun`). */
   readonly withWorker: boolean;
   /**
-   * Local worker processes in all, this one included (default 1); each more one is a child
-   * process on the same queue, so overlapping stages use more cores.
+   * Processes that compute stages (default 1: this one). With more, each is a child process on
+   * the same queue, so overlapping stages use more cores, and this one only orchestrates.
    */
   readonly workerProcesses?: number;
 }
@@ -60,13 +60,17 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   if (options.withWorker && engine) {
     quietRuntime();
     const processes = options.workerProcesses ?? 1;
-    // One stage per process when there are several (each is one core); alone, two may interleave.
-    const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: processes > 1 ? 1 : 2 });
+    // Alone, this process runs everything. Otherwise the stages run in `processes` child processes
+    // (one stage each: a process computes on one core) and this one only orchestrates, so a
+    // workflow task never waits behind a computation on the same thread.
+    const created = await createWorker({ address, namespace: conn.namespace, taskQueue, concurrency: 2, role: processes > 1 ? 'workflows' : 'all' });
     worker = created.worker;
     backend = backendDescription();
     workerDone = worker.run();
     try {
-      helpers = await startLocalWorkerProcesses({ count: processes - 1, address, namespace: conn.namespace, taskQueue, logDir: path.resolve(conn.stateDir, 'workers') });
+      if (processes > 1) {
+        helpers = await startLocalWorkerProcesses({ count: processes, address, namespace: conn.namespace, taskQueue, logDir: path.resolve(conn.stateDir, 'workers') });
+      }
     } catch (error) {
       worker.shutdown();
       await workerDone.catch(() => undefined);
@@ -92,5 +96,5 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: worker ? [process.pid, ...(helpers?.pids ?? [])] : [], close };
+  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
 }

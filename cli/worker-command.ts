@@ -14,7 +14,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     ...CONNECTION_FLAGS,
     concurrency: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'auto' },
-    // Extra processes of a local run (cli/local-worker-processes.ts): the run's own worker holds the workflows.
+    // The compute processes of a local run (cli/local-worker-processes.ts): the run's own worker holds the workflows.
     'activities-only': { type: 'boolean', default: false },
   });
   const connection = connectionFrom(values);
@@ -33,7 +33,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     taskQueue,
     concurrency,
     backend,
-    workflows: !values['activities-only'],
+    role: values['activities-only'] ? 'activities' : 'all',
     ...(tls ? { tls } : {}),
   });
   process.stdout.write(`worker on task queue ${taskQueue} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
