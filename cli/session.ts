@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, type LogMetadata, Runtime, type Worker } from '@temporalio/worker';
 import { backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { type ConnectionOptions, loadTls } from './connection-options';
@@ -33,10 +33,20 @@ export interface SessionOptions {
 
 let runtimeInstalled = false;
 
-/** The in-process worker's routine INFO lines would drown the progress display. */
+/** Warnings that describe what a local run does on purpose (a workflow-only worker). */
+const EXPECTED_WARNINGS = ['No activities registered'];
+
+/** The in-process worker's routine INFO lines, and expected warnings, would drown the progress display. */
+class QuietLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (EXPECTED_WARNINGS.some((m) => message.startsWith(m))) return;
+    super.log(level, message, meta);
+  }
+}
+
 function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new QuietLogger('WARN') });
   runtimeInstalled = true;
 }
 

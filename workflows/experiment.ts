@@ -120,7 +120,9 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const cganDone = methods.includes('cgan')
       ? run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! })
       : undefined;
-    const recs = await Promise.all(
+    // Reconstructions from decoded features and the true-feature ceilings do not depend on each
+    // other: both start as soon as their inputs exist, so a free worker never waits for the other.
+    const recsDone = Promise.all(
       methods.map(async (method) => {
         const common = { method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: [] as string[], iterations: 0 };
         if (method === 'cgan') {
@@ -132,7 +134,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...dec.outputs, ...pickPrefixed(features.outputs, 'stats'), ...generator }, method);
       }),
     );
-    const ceilings = await Promise.all(
+    const ceilingsDone = Promise.all(
       ceilingMethods.map(async (method) => {
         const generator = await dgnInputs(method);
         const icnn = { method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ceilingSets: config.reconstruct.ceiling, ...gdOnly(method) };
@@ -140,6 +142,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...generator }, `${method}-ceiling`);
       }),
     );
+    const [recs, ceilings] = await Promise.all([recsDone, ceilingsDone]);
     const rec = { outputs: Object.assign({}, ...[...recs, ...ceilings].map((r) => r.outputs)) as Record<string, ArtifactRef> };
     const ev = await run('evaluate', subject.name, acts.evaluate, { ...config.evaluate, network: config.features }, { ...rec.outputs, ...stimuli.outputs });
     const recons = Object.fromEntries(Object.entries(rec.outputs).map(([name, ref]) => [`recon.${subject.name}.${name.slice('recon.'.length)}`, ref]));
