@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   for (const [stage, seconds] of stageSeconds) console.log(`${stage.padEnd(28)} ${median(seconds).toFixed(1).padStart(8)}   ${seconds.map((s) => s.toFixed(1)).join(', ')}`);
   console.log(`${'total'.padEnd(28)} ${median(totals).toFixed(1).padStart(8)}   ${totals.map((s) => s.toFixed(1)).join(', ')}`);
   for (const s of last?.scores ?? []) console.log(`score ${s.subject} ${s.method} ${s.stimulusSet} ${s.metric}: ${s.value.toFixed(3)}`);
-  console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)${helperPeaks.map((m) => `, ${m} MiB`).join('')}${helperPeaks.length ? ' (helper worker processes, last run)' : ''}`);
+  console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)${helperPeaks.map((m) => `, ${m} MiB`).join('')}${helperPeaks.length ? ' (worker processes, peak over all runs)' : ''}`);
 }
 
 /** Each helper worker process logs its peak memory when it stops (cli/worker-command.ts). */
@@ -62,9 +62,9 @@ async function helperPeakMemory(logDir: string): Promise<number[]> {
   const files = await fs.readdir(logDir).catch(() => [] as string[]);
   const peaks: number[] = [];
   for (const file of files.sort()) {
-    const lines = [...(await fs.readFile(path.join(logDir, file), 'utf8')).matchAll(/peak resident memory (\d+) MiB/g)];
-    const last = lines.at(-1);
-    if (last) peaks.push(Number(last[1]));
+    // The logs are appended to by every run of the bench: the largest figure is the peak over all of them.
+    const figures = [...(await fs.readFile(path.join(logDir, file), 'utf8')).matchAll(/peak resident memory (\d+) MiB/g)].map((m) => Number(m[1]));
+    if (figures.length > 0) peaks.push(Math.max(...figures));
   }
   return peaks;
 }
