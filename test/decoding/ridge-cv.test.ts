@@ -4,6 +4,7 @@ import { decodeLayerRidge } from '../../lib/decoding/ridge';
 import { assignFolds, decodeRidgeCv } from '../../lib/decoding/ridge-cv';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { gaussJordan, maxRelativeDiff } from '../support/linear-reference';
 
 const ALPHAS = [0.1, 3, 100, 1e4];
 
@@ -26,25 +27,6 @@ function problem(seed: number, n: number, p: number): { X: Matrix; Y: Matrix; T:
   return { X, Y, T };
 }
 
-/** Solves A x = b for every column of b by Gauss–Jordan elimination with partial pivoting. */
-function gaussJordan(a: number[][], b: number[][]): number[][] {
-  const n = a.length;
-  const A = a.map((r) => [...r]);
-  const B = b.map((r) => [...r]);
-  for (let c = 0; c < n; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[pivot]![c]!)) pivot = r;
-    [A[c], A[pivot]] = [A[pivot]!, A[c]!];
-    [B[c], B[pivot]] = [B[pivot]!, B[c]!];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = A[r]![c]! / A[c]![c]!;
-      for (let k = c; k < n; k++) A[r]![k]! -= f * A[c]![k]!;
-      for (let k = 0; k < B[r]!.length; k++) B[r]![k]! -= f * B[c]![k]!;
-    }
-  }
-  return B.map((row, r) => row.map((v) => v / A[r]![r]!));
-}
 
 const rowsOf = (m: Matrix, idx: number[]): number[][] => idx.map((i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
 
@@ -86,17 +68,6 @@ function bruteForceCv(X: Matrix, Y: Matrix, T: Matrix, alphas: number[], foldOf:
   return { alpha, pred };
 }
 
-function maxRelativeDiff(P: Matrix, R: number[][]): number {
-  let scale = 0;
-  let diff = 0;
-  R.forEach((row, t) =>
-    row.forEach((r, u) => {
-      scale = Math.max(scale, Math.abs(r));
-      diff = Math.max(diff, Math.abs(P.data[t * P.cols + u]! - r));
-    }),
-  );
-  return diff / scale;
-}
 
 describe('decodeRidgeCv', () => {
   beforeAll(async () => {

@@ -4,30 +4,9 @@ import { initBackend, type BackendName } from '../../lib/compute/backend';
 import { decodeLayerRidge, fitRidgeProjection } from '../../lib/decoding/ridge';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { gaussJordan, randomMatrix } from '../support/linear-reference';
 
-function randomMatrix(rnd: Random, rows: number, cols: number, offset = 0): Matrix {
-  return createMatrix(rows, cols, new Float32Array(rows * cols).map(() => offset + rnd.normal()));
-}
 
-/** Solves A x = b for every column of b by Gauss–Jordan elimination with partial pivoting (float64). */
-function gaussJordan(a: number[][], b: number[][]): number[][] {
-  const n = a.length;
-  const A = a.map((r) => [...r]);
-  const B = b.map((r) => [...r]);
-  for (let c = 0; c < n; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[pivot]![c]!)) pivot = r;
-    [A[c], A[pivot]] = [A[pivot]!, A[c]!];
-    [B[c], B[pivot]] = [B[pivot]!, B[c]!];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = A[r]![c]! / A[c]![c]!;
-      for (let k = c; k < n; k++) A[r]![k]! -= f * A[c]![k]!;
-      for (let k = 0; k < B[r]!.length; k++) B[r]![k]! -= f * B[c]![k]!;
-    }
-  }
-  return B.map((row, r) => row.map((v) => v / A[r]![r]!));
-}
 
 /** Textbook primal ridge with intercept, float64, plain loops: W = (XcᵀXc + αI)⁻¹ XcᵀYc. */
 function bruteForceRidge(X: Matrix, Y: Matrix, T: Matrix, alpha: number): number[][] {

@@ -4,6 +4,7 @@ import { decodeVoxelSelectionL2, fitVoxelSelectionL2, selectLargest } from '../.
 import { choleskyInPlace, choleskySolveInPlace } from '../../lib/linalg/cholesky';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { gaussJordan, maxRelativeDiff } from '../support/linear-reference';
 
 const N = 40;
 const P = 30;
@@ -25,22 +26,6 @@ function problem(seed: number, offset = 0): { X: Matrix; Y: Matrix; T: Matrix } 
   return { X, Y, T };
 }
 
-/** Solves A x = b by Gauss–Jordan elimination with partial pivoting (float64). */
-function gaussJordan(a: number[][], b: number[]): number[] {
-  const n = a.length;
-  const A = a.map((r, i) => [...r, b[i]!]);
-  for (let c = 0; c < n; c++) {
-    let pivot = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(A[r]![c]!) > Math.abs(A[pivot]![c]!)) pivot = r;
-    [A[c], A[pivot]] = [A[pivot]!, A[c]!];
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = A[r]![c]! / A[c]![c]!;
-      for (let k = c; k <= n; k++) A[r]![k]! -= f * A[c]![k]!;
-    }
-  }
-  return A.map((row, r) => row[n]! / row[r]!);
-}
 
 const col = (m: Matrix, j: number): number[] => Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j]!);
 const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
@@ -79,23 +64,12 @@ function bruteForce(X: Matrix, Y: Matrix, T: Matrix, alpha: number, k: number): 
       Array.from({ length: kk + 1 }, (_, b) => rows.reduce((s, row) => s + row[a]! * row[b]!, a === b ? alpha : 0)),
     );
     const rhs = Array.from({ length: kk + 1 }, (_, a) => rows.reduce((s, row, i) => s + row[a]! * y[i]!, 0));
-    const w = gaussJordan(A, rhs);
+    const w = gaussJordan(A, rhs.map((v) => [v])).map((row) => row[0]!);
     for (let t = 0; t < T.rows; t++) pred[t]![u] = design(T, t).reduce((s, x, j) => s + x * w[j]!, 0);
   }
   return { pred, selected };
 }
 
-function maxRelativeDiff(P: Matrix, R: number[][]): number {
-  let scale = 0;
-  let diff = 0;
-  R.forEach((row, t) =>
-    row.forEach((r, u) => {
-      scale = Math.max(scale, Math.abs(r));
-      diff = Math.max(diff, Math.abs(P.data[t * P.cols + u]! - r));
-    }),
-  );
-  return diff / scale;
-}
 
 describe('voxel-selection L2 (FastL2LiR equivalent)', () => {
   beforeAll(async () => {
@@ -189,7 +163,7 @@ describe('float64 Cholesky', () => {
       expect(choleskyInPlace(packed, s)).toBe(true);
       const x = Float64Array.from(b);
       choleskySolveInPlace(packed, s, x);
-      const want = gaussJordan(A, b);
+      const want = gaussJordan(A, b.map((v) => [v])).map((row) => row[0]!);
       want.forEach((v, i) => expect(x[i]).toBeCloseTo(v, 8));
     }
   });

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { columnCorrelations, correlationMatrix, pearson, rowCorrelations } from '../../lib/evaluation/correlation';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { randomMatrix } from '../support/linear-reference';
 
 /** Textbook one-pass formula, written differently from the library's two-pass version. */
 function referencePearson(x: number[], y: number[]): number {
@@ -14,9 +15,6 @@ function referencePearson(x: number[], y: number[]): number {
   return (n * sxy - sx * sy) / Math.sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
 }
 
-function randomMatrix(rnd: Random, rows: number, cols: number): Matrix {
-  return createMatrix(rows, cols, new Float32Array(rows * cols).map(() => rnd.normal()));
-}
 
 function row(m: Matrix, i: number): number[] {
   return Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols));

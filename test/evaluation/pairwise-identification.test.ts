@@ -3,6 +3,7 @@ import { pearson } from '../../lib/evaluation/correlation';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { randomMatrix } from '../support/linear-reference';
 
 function rowOf(m: Matrix, i: number): Float32Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);
@@ -19,9 +20,6 @@ function bruteForce(pred: Matrix, truth: Matrix): number[] {
   });
 }
 
-function randomMatrix(rnd: Random, rows: number, cols: number): Matrix {
-  return createMatrix(rows, cols, new Float32Array(rows * cols).map(() => rnd.normal()));
-}
 
 describe('pairwiseIdentification', () => {
   it('matches a brute-force loop on noisy predictions', () => {

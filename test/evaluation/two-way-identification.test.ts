@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { twoWayIdentification } from '../../lib/evaluation/two-way-identification';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { randomMatrix } from '../support/linear-reference';
 
 /** Brute-force correlation: z-score both rows (population sd) and average the products. */
 function zCorr(m1: Matrix, i: number, m2: Matrix, j: number): number {
@@ -26,9 +27,6 @@ function bruteForce(pred: Matrix, truth: Matrix): number[] {
   });
 }
 
-function randomMatrix(rnd: Random, rows: number, cols: number): Matrix {
-  return createMatrix(rows, cols, new Float32Array(rows * cols).map(() => rnd.normal()));
-}
 
 describe('twoWayIdentification', () => {
   it('matches a brute-force loop on noisy feature predictions', () => {
