@@ -6,11 +6,11 @@
  * Medians of timed repeats after one warm-up (one run for cpu weight gradients: see below).
  * Run: npx tsc -p tsconfig.json && node dist/bench/cnn.js [backend|all]
  */
-import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_PREFERENCE, initBackend, type BackendName } from '../lib/compute/backend';
+import { initBackend, type BackendName } from '../lib/compute/backend';
 import { Cnn, type CnnStep } from '../lib/features/cnn';
 import { openNetwork } from '../lib/features/networks';
+import { benchEachBackend } from './each-backend';
 import { median } from './median';
 
 const SIZE = 32;
@@ -110,14 +110,4 @@ async function benchBackend(requested: BackendName): Promise<void> {
   images.dispose();
 }
 
-async function main(): Promise<void> {
-  const arg = process.argv[2] ?? 'all';
-  const backends: BackendName[] = arg === 'all' ? [...BACKEND_PREFERENCE] : [arg as BackendName];
-  console.log(`machine: ${os.cpus().length} logical cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, tfjs ${tf.version.tfjs}`);
-  for (const backend of backends) await benchBackend(backend);
-}
-
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+benchEachBackend(benchBackend);

@@ -3,9 +3,9 @@
  * median of timed repeats after one warm-up.
  * Run: npx tsc -p tsconfig.json && node dist/bench/matmul.js [backend|all]
  */
-import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_PREFERENCE, initBackend, type BackendName } from '../lib/compute/backend';
+import { initBackend, type BackendName } from '../lib/compute/backend';
+import { benchEachBackend } from './each-backend';
 import { median } from './median';
 
 const SIZES = [256, 512, 1024, 2048];
@@ -45,14 +45,4 @@ async function benchBackend(requested: BackendName): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  const arg = process.argv[2] ?? 'all';
-  const backends: BackendName[] = arg === 'all' ? [...BACKEND_PREFERENCE] : [arg as BackendName];
-  console.log(`machine: ${os.cpus().length} logical cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, tfjs ${tf.version.tfjs}`);
-  for (const backend of backends) await benchBackend(backend);
-}
-
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+benchEachBackend(benchBackend);

@@ -13,7 +13,7 @@ import { type BackendName, initBackend } from '../lib/compute/backend';
 import { proceduralStimuli } from '../lib/data/procedural-stimuli';
 import { extractFeatures } from '../lib/features/cnn';
 import { openNetwork } from '../lib/features/networks';
-import { createImageBatch, type ImageBatch } from '../lib/images/image-batch';
+import { type ImageBatch, imageView } from '../lib/images/image-batch';
 import { type Matrix, selectRows } from '../lib/linalg/matrix';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { median } from './median';
@@ -42,45 +42,39 @@ async function main(): Promise<void> {
   const options = { iterations, seed: 1, start: 'blank' as const };
 
   const batched = async (): Promise<ImageBatch> => reconstructIcnnGd(cnn, targets, options);
-  const oneByOne = async (): Promise<ImageBatch> => {
+  const oneByOne = async (): Promise<ImageBatch[]> => {
     const parts: ImageBatch[] = [];
     for (let i = 0; i < count; i++) parts.push(await reconstructIcnnGd(cnn, rowsOf(targets, [i]), options));
-    return concat(parts);
+    return parts;
   };
 
-  const results: Record<string, { seconds: number[]; images: ImageBatch }> = {};
-  for (const [name, run] of [['batched', batched], ['one at a time', oneByOne]] as const) {
-    let images = await run();
+  const timed = async <T>(name: string, run: () => Promise<T>): Promise<{ seconds: number; result: T }> => {
+    let result = await run();
     const seconds: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const t0 = performance.now();
-      images = await run();
+      result = await run();
       seconds.push((performance.now() - t0) / 1000);
     }
-    results[name] = { seconds, images };
     const rate = (count * iterations) / median(seconds);
     console.log(`${name.padEnd(14)} ${median(seconds).toFixed(2)} s median (${seconds.map((s) => s.toFixed(2)).join(', ')}), ${rate.toFixed(0)} image-iterations/s`);
-  }
+    return { seconds: median(seconds), result };
+  };
+  const batch = await timed('batched', batched);
+  const single = await timed('one at a time', oneByOne);
   cnn.dispose();
-  const a = results['batched']!;
-  const b = results['one at a time']!;
-  console.log(`batched / one at a time: ${(median(b.seconds) / median(a.seconds)).toFixed(2)}× the throughput`);
+  console.log(`batched / one at a time: ${(single.seconds / batch.seconds).toFixed(2)}× the throughput`);
   let maxDiff = 0;
-  for (let i = 0; i < a.images.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.images.data[i]! - b.images.data[i]!));
+  single.result.forEach((image, i) => {
+    const same = imageView(batch.result, i);
+    for (let k = 0; k < same.length; k++) maxDiff = Math.max(maxDiff, Math.abs(same[k]! - image.data[k]!));
+  });
   console.log(`largest pixel difference between the two (pixels in 0–1): ${maxDiff.toExponential(2)}`);
   console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
 function rowsOf(targets: Record<string, Matrix>, rows: number[]): Record<string, Matrix> {
   return Object.fromEntries(Object.entries(targets).map(([layer, m]) => [layer, selectRows(m, rows)]));
-}
-
-function concat(parts: ImageBatch[]): ImageBatch {
-  const first = parts[0]!;
-  const per = first.height * first.width * 3;
-  const data = new Float32Array(parts.length * per);
-  parts.forEach((p, i) => data.set(p.data, i * per));
-  return createImageBatch(parts.length, first.height, first.width, data);
 }
 
 main().then(
