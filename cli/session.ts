@@ -67,6 +67,20 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   let backend: string | undefined;
   let workerDone: Promise<void> | undefined;
   let helpers: LocalWorkerProcesses | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all([workerDone?.catch(() => undefined), helpers?.stop()]);
+      await connection.close();
+      await engine?.stop();
+    })());
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\n${signal}: stopping the worker and the local server; the run resumes with the same command.\n`);
+    void close().finally(() => process.exit(130));
+  };
   if (options.withWorker && engine) {
     quietRuntime();
     const processes = options.workerProcesses ?? 1;
@@ -82,28 +96,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         helpers = await startLocalWorkerProcesses({ count: processes, address, namespace: conn.namespace, taskQueue, logDir: path.resolve(conn.stateDir, 'workers') });
       }
     } catch (error) {
-      worker.shutdown();
-      await workerDone.catch(() => undefined);
-      await connection.close();
-      await engine.stop();
+      await close();
       throw error;
     }
   }
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
-      await Promise.all([workerDone?.catch(() => undefined), helpers?.stop()]);
-      await connection.close();
-      await engine?.stop();
-    })());
-  const onSignal = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`\n${signal}: stopping the worker and the local server; the run resumes with the same command.\n`);
-    void close().finally(() => process.exit(130));
-  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
