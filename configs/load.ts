@@ -1,15 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { LineCounter, parseDocument, type Node } from 'yaml';
-import { nodeAt, type PathSegment } from './yaml-node';
+import type { PathSegment } from './yaml-node';
+import { parseYamlSource } from './yaml-source';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error';
 import { type ExperimentConfig, ExperimentSchema } from './schema';
 import { closestName } from './closest-name';
-
-function lineOf(node: Node | null, lines: LineCounter): number | undefined {
-  const offset = node?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset).line;
-}
 
 function formatPath(path: readonly PathSegment[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
@@ -56,15 +51,8 @@ function knownKeys(schema: z.ZodType, path: readonly PathSegment[], value: unkno
  * value out of range) is reported together, each with its key path and line, before anything runs.
  */
 export function parseExperimentConfig(text: string, file: string): ExperimentConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const value: unknown = doc.toJS();
+  const source = parseYamlSource(text, file);
+  const value = source.value;
   const parsed = ExperimentSchema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const problems: ConfigProblem[] = [];
@@ -76,12 +64,12 @@ export function parseExperimentConfig(text: string, file: string): ExperimentCon
         const hint = closestName(key, allowed);
         problems.push({
           path: formatPath([...path, key]),
-          line: lineOf(nodeAt(doc.contents, [...path, key]), lines),
+          line: source.lineOf([...path, key]),
           message: `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}${allowed.length ? `; allowed: ${allowed.join(', ')}` : ''}`,
         });
       }
     } else {
-      problems.push({ path: formatPath(path), line: lineOf(nodeAt(doc.contents, path), lines), message: issue.message });
+      problems.push({ path: formatPath(path), line: source.lineOf(path), message: issue.message });
     }
   }
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -1,11 +1,12 @@
 import { closestName } from '../../configs/closest-name';
+import type { PathSegment } from '../../configs/yaml-node';
 
 /**
  * Dotted config paths such as `decode.alpha` or `subjects[0].source.noiseSd`: how a sweep names
  * the setting it varies. Keys are identifiers; list items are addressed by index in brackets.
  */
 
-export type PathSegment = string | number;
+export type { PathSegment };
 
 /** A path that does not parse, or that names something the target object does not have. */
 export class DottedPathError extends Error {

@@ -8,7 +8,8 @@ import type { ExperimentConfig } from '../../configs/schema';
 import { type Sweep, SweepPointSchema, SweepSchema } from '../../configs/sweep-schema';
 import type { PathSegment } from './dotted-path';
 import { expandSweep, type SweepPoint } from './expand';
-import { formatKeyPath, parseYamlSource, type YamlSource } from './yaml-source';
+import { parseYamlSource, type YamlSource } from '../../configs/yaml-source';
+import { formatKeyPath } from './key-path';
 
 export interface LoadedSweep {
   readonly sweep: Sweep;

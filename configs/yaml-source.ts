@@ -1,7 +1,6 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { nodeAt } from '../../configs/yaml-node';
-import { ConfigError } from '../../configs/config-error';
-import type { PathSegment } from './dotted-path';
+import { ConfigError } from './config-error';
+import { nodeAt, type PathSegment } from './yaml-node';
 
 /** A parsed YAML file that can still say which line a key path came from. */
 export interface YamlSource {
@@ -26,15 +25,4 @@ export function parseYamlSource(text: string, file: string): YamlSource {
       return offset === undefined ? undefined : lines.linePos(offset).line;
     },
   };
-}
-
-/** A sweep-file key path; keys that are themselves dotted config paths are bracketed and quoted. */
-export function formatKeyPath(path: readonly PathSegment[]): string {
-  return path
-    .map((s, i) => {
-      if (typeof s === 'number') return `[${s}]`;
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) return `["${s}"]`;
-      return i === 0 ? s : `.${s}`;
-    })
-    .join('');
 }
