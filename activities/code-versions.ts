@@ -5,15 +5,15 @@ import type { StageName } from '../workflows/contracts';
  * key, so it and every stage after it recompute, while earlier stages stay cached.
  */
 export const CODE_VERSIONS: Record<StageName, string> = {
-  stimuli: 'stimuli-2',
-  simulate: 'simulate-3',
-  ingest: 'ingest-1',
+  stimuli: 'stimuli-3',
+  simulate: 'simulate-4',
+  ingest: 'ingest-2',
   preprocess: 'preprocess-2',
   features: 'features-1',
-  decode: 'decode-2',
-  reconstruct: 'reconstruct-2',
-  evaluate: 'evaluate-2',
-  report: 'report-1',
+  decode: 'decode-3',
+  reconstruct: 'reconstruct-3',
+  evaluate: 'evaluate-3',
+  report: 'report-2',
   generator: 'generator-1',
   cgan: 'cgan-1',
 };

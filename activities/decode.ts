@@ -7,7 +7,9 @@ import { decodeVoxelSelectionL2 } from '../lib/decoding/voxel-selection-l2';
 import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
 import { averageByStimulus } from '../lib/preprocess/average-trials';
 import { createMatrix, type Matrix } from '../lib/linalg/matrix';
-import { columnCorrelations, rowCorrelations } from '../lib/evaluation/correlation';
+import { columnCorrelations } from '../lib/evaluation/correlation';
+import { patternCorrelation } from '../lib/evaluation/pattern-correlation';
+import { unitStatistics } from '../lib/evaluation/unit-statistics';
 import { decodeLabelledMatrix, encodeLabelledMatrix, type LabelledMatrix, rowsForIds } from '../lib/formats/labelled-matrix';
 import { selectRows } from '../lib/linalg/matrix';
 import { encodeTable } from '../lib/store/arrow-table';
@@ -15,8 +17,16 @@ import type { LayerAccuracy, StageRequest, StageResult } from '../workflows/cont
 import type { FeaturesConfig } from './features';
 import { runStage } from './stage-runner';
 import { finiteMean } from '../lib/evaluation/finite-mean';
+import { shuffleImageLabels } from '../lib/reconstruction/shuffled-image-labels';
 
-export type DecodeConfig = z.infer<typeof DecodeSchema> & { network: FeaturesConfig };
+export type DecodeConfig = z.infer<typeof DecodeSchema> & {
+  network: FeaturesConfig;
+  /**
+   * The chance control: fit on training images whose labels were permuted with this seed (all
+   * repetitions of image i take image π(i)'s features), so the decoder carries no information.
+   */
+  shuffleImagesSeed?: number;
+};
 
 /** Columns standardised with their own mean and SD (FastL2LiR decodes z-scored units). */
 function standardiseColumns(m: Matrix): { z: Matrix; mean: Float64Array; sd: Float64Array } {
@@ -48,7 +58,9 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
       const ref = ctx.input(name);
       return decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
     };
-    const trials = await read('train');
+    const recorded = await read('train');
+    const seed = ctx.config.shuffleImagesSeed;
+    const trials = seed === undefined ? recorded : { ...recorded, stimulusIds: shuffleImageLabels(recorded.stimulusIds, seed) };
     const train = ctx.config.trainOn === 'averages' ? (({ X, stimulusIds }) => ({ values: X, stimulusIds }))(averageByStimulus(trials.values, trials.stimulusIds)) : trials;
     const testNames = Object.keys(ctx.inputs).filter((n) => n.startsWith('test.'));
     const tests = await Promise.all(testNames.map(read));
@@ -76,6 +88,7 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
         const features = await read(`features.${layer}`);
         const source = ctx.input(`features.${layer}`).uri;
         const Ytrain = selectRows(features.values, rowsForIds(features, train.stimulusIds, source));
+        const trainUnits = unitStatistics(Ytrain);
         const onProgress = (f: number, message: string) => ctx.progress((li + f) / layers.length, `${layer}: ${message}`);
         let predictions: Matrix[];
         if (projection) {
@@ -97,7 +110,8 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
             stimulusSet: set,
             layer,
             profileCorrelation: finiteMean(columnCorrelations(predicted, truth)),
-            patternCorrelation: finiteMean(rowCorrelations(predicted, truth)),
+            // The lab's convention: units z-scored with the training features' mean and SD first.
+            patternCorrelation: finiteMean(patternCorrelation(predicted, truth, trainUnits.mean, trainUnits.sd)),
             identification: predicted.rows > 1 ? finiteMean(pairwiseIdentification(predicted, truth)) : Number.NaN,
           });
         }

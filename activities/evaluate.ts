@@ -1,74 +1,122 @@
 import type { z } from 'zod';
+import { ConfigError } from '../configs/config-error';
 import type { EvaluateSchema } from '../configs/schema';
 import { DataError } from '../lib/data/data-error';
 import { stimulusRows } from '../lib/data/trials';
+import { bootstrapInterval } from '../lib/evaluation/bootstrap-interval';
+import { finiteMean } from '../lib/evaluation/finite-mean';
+import { IMAGERY_SET, imageryCategoryRows } from '../lib/evaluation/imagery-categories';
+import { networkProvenance, sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
+import { nWayIdentification } from '../lib/evaluation/nway-identification';
 import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
 import { pixelCorrelation } from '../lib/evaluation/pixel-correlation';
 import { ssim } from '../lib/evaluation/ssim';
 import { twoWayIdentification } from '../lib/evaluation/two-way-identification';
 import { extractFeatures } from '../lib/features/cnn';
+import type { FeatureNetwork } from '../lib/features/feature-network';
 import { loadNetwork } from '../lib/features/networks';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
-import { selectImages } from '../lib/images/image-batch';
-import { createMatrix } from '../lib/linalg/matrix';
+import { type ImageBatch, selectImages } from '../lib/images/image-batch';
+import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
 import { encodeTable } from '../lib/store/arrow-table';
-import type { Score, StageRequest, StageResult } from '../workflows/contracts';
+import type { NetworkProvenance, Score, StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
 import { runStage } from './stage-runner';
-import { finiteMean } from '../lib/evaluation/finite-mean';
 
-export type EvaluateConfig = z.infer<typeof EvaluateSchema> & { network: FeaturesConfig };
+/** The evaluate block of the config, plus the network that is decoded and optimised (to refuse it and name it). */
+export type EvaluateConfig = z.infer<typeof EvaluateSchema> & { featureNetwork: FeaturesConfig };
 
 const RECON_PREFIX = 'recon.';
 
+/** One set's reconstructions and true images, as the metrics read them. */
+interface SetInputs {
+  readonly recon: ImageBatch;
+  readonly truth: ImageBatch;
+  readonly reconPixels: Matrix;
+  readonly truthPixels: Matrix;
+  /** Evaluation-network features per layer: [reconstruction, truth]. */
+  readonly features: ReadonlyMap<string, readonly [Matrix, Matrix]>;
+}
+
+function subsetOf(all: SetInputs, rows: readonly number[]): SetInputs {
+  const features = new Map([...all.features].map(([layer, [r, t]]) => [layer, [selectRows(r, rows), selectRows(t, rows)] as const]));
+  return { recon: selectImages(all.recon, rows), truth: selectImages(all.truth, rows), reconPixels: selectRows(all.reconPixels, rows), truthPixels: selectRows(all.truthPixels, rows), features };
+}
+
+/** Per-image values of every configured metric; identification candidates are the images of `inputs` only. */
+function scoreSet(inputs: SetInputs, metrics: ReadonlySet<string>): [string, Float64Array][] {
+  const values: [string, Float64Array][] = [];
+  if (metrics.has('pixel-identification')) values.push(['pixel-identification', pairwiseIdentification(inputs.reconPixels, inputs.truthPixels)]);
+  // The n-way score accompanies every pairwise one: pairwise alone can be passed by coarse colour.
+  if (metrics.has('pixel-identification') || metrics.has('nway-identification')) values.push(['nway-identification', nWayIdentification(inputs.reconPixels, inputs.truthPixels)]);
+  if (metrics.has('pixcorr')) values.push(['pixcorr', pixelCorrelation(inputs.recon, inputs.truth)]);
+  if (metrics.has('ssim')) values.push(['ssim', ssim(inputs.recon, inputs.truth)]);
+  for (const [layer, [r, t]] of inputs.features) values.push([`feature-identification:${layer}`, twoWayIdentification(r, t)]);
+  return values;
+}
+
 /**
  * Stage `evaluate`: every reconstruction set against the true images of that set — pixel pairwise
- * identification (Kamitani's definition), PixCorr, SSIM and 2-way identification in the feature
- * network's layers (MindEye's definitions). Per-image values go to `per-image`, means to `scores`.
+ * identification (bdpy's definition), n-way identification, PixCorr, SSIM and 2-way
+ * identification in the layers of an evaluation network that is neither the decoded nor the
+ * optimised one (`evaluate.network`). The imagery set is also scored per category of imagined
+ * image (`imagery-natural`, `imagery-shapes`) with candidates of that category only. Each mean
+ * comes with a 95 % bootstrap interval over images. Per-image values go to `per-image`, means to
+ * `scores`; the results name both networks.
  */
-export function evaluateActivity(request: StageRequest<EvaluateConfig>): Promise<StageResult<{ scores: Score[] }>> {
+export function evaluateActivity(request: StageRequest<EvaluateConfig>): Promise<StageResult<{ scores: Score[]; networks: NetworkProvenance[] }>> {
   return runStage('evaluate', request, async (ctx) => {
+    const { featureNetwork, network: evaluationNetwork } = ctx.config;
+    if (sameNetwork(featureNetwork, evaluationNetwork)) throw new ConfigError('evaluate', [{ path: 'evaluate.network', message: sameNetworkMessage(featureNetwork) }]);
     const stimuliRef = ctx.input('stimuli');
     const stimuli = decodeStimulusTable(await ctx.readBytes(stimuliRef), stimuliRef.uri);
-    const metrics = new Set(ctx.config.metrics);
-    const cnn = metrics.has('feature-identification') ? await loadNetwork(ctx.config.network, stimuli.images.height) : undefined;
+    const metrics = new Set<string>(ctx.config.metrics);
+    const cnn: FeatureNetwork | undefined = metrics.has('feature-identification') ? await loadNetwork(evaluationNetwork, stimuli.images.height) : undefined;
+    const subject = ctx.subject ?? '-';
     const scores: Score[] = [];
     const perImage: { method: string; set: string; id: string; metric: string; value: number }[] = [];
     const reconNames = Object.keys(ctx.inputs).filter((n) => n.startsWith(RECON_PREFIX));
     if (reconNames.length === 0) throw new DataError('evaluate', 'no reconstructions among the inputs');
     try {
+      if (cnn) {
+        for (const layer of ctx.config.featureLayers) {
+          if (!cnn.layerNames.includes(layer)) throw new DataError('evaluate', `feature layer "${layer}" is not in the evaluation network ${cnn.name} (${cnn.layerNames.join(', ')})`);
+        }
+      }
       for (const [k, name] of reconNames.entries()) {
         const ref = ctx.input(name);
         const [method, stimulusSet] = name.slice(RECON_PREFIX.length).split('.') as [string, string];
         const recon = decodeStimulusTable(await ctx.readBytes(ref), ref.uri);
         const truth = selectImages(stimuli.images, stimulusRows(stimuli, recon.ids, ref.uri, 'reconstruction'));
-        const values: [string, Float64Array][] = [];
+        const n = recon.ids.length;
         const pixels = truth.height * truth.width * 3;
-        if (metrics.has('pixel-identification')) {
-          values.push(['pixel-identification', pairwiseIdentification(createMatrix(recon.ids.length, pixels, recon.images.data), createMatrix(recon.ids.length, pixels, truth.data))]);
-        }
-        if (metrics.has('pixcorr')) values.push(['pixcorr', pixelCorrelation(recon.images, truth)]);
-        if (metrics.has('ssim')) values.push(['ssim', ssim(recon.images, truth)]);
+        const features = new Map<string, readonly [Matrix, Matrix]>();
         if (cnn) {
-          for (const layer of ctx.config.featureLayers) {
-            if (!cnn.layerNames.includes(layer)) throw new DataError('evaluate', `feature layer "${layer}" is not in ${cnn.name} (${cnn.layerNames.join(', ')})`);
-          }
-          const options = { batchSize: ctx.config.network.batchSize, layers: ctx.config.featureLayers };
+          const options = { batchSize: evaluationNetwork.batchSize, layers: ctx.config.featureLayers };
           const [reconFeatures, trueFeatures] = [await extractFeatures(cnn, recon.images, options), await extractFeatures(cnn, truth, options)];
-          for (const layer of ctx.config.featureLayers) {
-            values.push([`feature-identification:${layer}`, twoWayIdentification(reconFeatures[layer]!, trueFeatures[layer]!)]);
+          for (const layer of ctx.config.featureLayers) features.set(layer, [reconFeatures[layer]!, trueFeatures[layer]!]);
+        }
+        const all: SetInputs = { recon: recon.images, truth, reconPixels: createMatrix(n, pixels, recon.images.data), truthPixels: createMatrix(n, pixels, truth.data), features };
+        // Mixed imagery partly scores category recognition, so each category is scored on its own too.
+        const groups = [{ set: stimulusSet, ids: recon.ids, inputs: all }];
+        if (stimulusSet === IMAGERY_SET) {
+          for (const g of imageryCategoryRows(recon.ids, stimuli)) {
+            if (g.rows.length >= 2) groups.push({ set: g.set, ids: g.rows.map((r) => recon.ids[r]!), inputs: subsetOf(all, g.rows) });
           }
         }
-        for (const [metric, perItem] of values) {
-          scores.push({ subject: ctx.subject ?? '-', method, stimulusSet, metric, value: finiteMean(perItem) });
-          perItem.forEach((value, i) => perImage.push({ method, set: stimulusSet, id: recon.ids[i]!, metric, value }));
+        for (const group of groups) {
+          for (const [metric, perItem] of scoreSet(group.inputs, metrics)) {
+            const { low, high } = bootstrapInterval(perItem);
+            const images = perItem.filter(Number.isFinite).length;
+            scores.push({ subject, method, stimulusSet: group.set, metric, value: finiteMean(perItem), low, high, images });
+            perItem.forEach((value, i) => perImage.push({ method, set: group.set, id: group.ids[i]!, metric, value }));
+          }
         }
         ctx.progress((k + 1) / reconNames.length, `${method} ${stimulusSet} evaluated`);
       }
     } finally {
       cnn?.dispose();
     }
-    const subject = ctx.subject ?? '-';
     await ctx.write(
       'scores',
       encodeTable({
@@ -77,6 +125,9 @@ export function evaluateActivity(request: StageRequest<EvaluateConfig>): Promise
         stimulus_set: { kind: 'utf8', values: scores.map((s) => s.stimulusSet) },
         metric: { kind: 'utf8', values: scores.map((s) => s.metric) },
         value: { kind: 'float64', values: Float64Array.from(scores, (s) => s.value) },
+        low: { kind: 'float64', values: Float64Array.from(scores, (s) => s.low ?? Number.NaN) },
+        high: { kind: 'float64', values: Float64Array.from(scores, (s) => s.high ?? Number.NaN) },
+        images: { kind: 'int32', values: Int32Array.from(scores, (s) => s.images ?? 0) },
       }),
       'arrow',
       [scores.length],
@@ -94,6 +145,7 @@ export function evaluateActivity(request: StageRequest<EvaluateConfig>): Promise
       'arrow',
       [perImage.length],
     );
-    return { results: { scores } };
+    const networks = [networkProvenance('features', featureNetwork), networkProvenance('evaluation', evaluationNetwork)];
+    return { results: { scores, networks } };
   });
 }

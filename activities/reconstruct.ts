@@ -3,7 +3,7 @@ import type { RECONSTRUCTION_METHODS, ReconstructSchema } from '../configs/schem
 import { DataError } from '../lib/data/data-error';
 import { loadNetwork } from '../lib/features/networks';
 import { decodeLabelledMatrix, rowsForIds } from '../lib/formats/labelled-matrix';
-import { encodeStimulusTable } from '../lib/formats/stimulus-table';
+import { decodeStimulusTable, encodeStimulusTable } from '../lib/formats/stimulus-table';
 import { decodeCgan } from '../lib/gan/cgan-model-bytes';
 import { disposeCgan } from '../lib/gan/cgan-model';
 import { generateFromVoxels } from '../lib/gan/generate';
@@ -16,7 +16,11 @@ import { type Matrix, selectRows } from '../lib/linalg/matrix';
 import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnDgn } from '../lib/reconstruction/icnn-dgn';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
+import { atImageSize } from '../lib/reconstruction/icnn-image-scale';
 import { reconstructIcnnLbfgs } from '../lib/reconstruction/icnn-lbfgs';
+import { meanImage } from '../lib/reconstruction/mean-image';
+import { imageDerangement } from '../lib/reconstruction/shuffled-image-labels';
+import type { StartImage } from '../lib/reconstruction/start-image';
 import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
 import { type StageContext, runStage } from './stage-runner';
@@ -33,9 +37,10 @@ export interface ReconstructConfig {
   readonly imageSize: number;
   /** icnn-dgn with a user-supplied generator (instead of the `generator` stage's). */
   readonly generatorModel?: { readonly path: string; readonly outputRange: 'zero-one' | 'minus-one-one'; readonly upperBound?: number; readonly fingerprint?: string };
-  /** icnn-gd only: the paper's jitter and the start image. */
+  /** icnn-gd only: icnn's jitter, in pixels of a 224-px image (scaled to `imageSize`). */
   readonly jitter?: number;
-  readonly start?: 'noise' | 'blank';
+  /** icnn-gd and icnn-lbfgs: the start image (`mean` needs the `stimuli` input: its training images' mean). */
+  readonly start?: StartImage;
   /** cgan only: z draws averaged per image. */
   readonly samples?: number;
   /**
@@ -43,6 +48,32 @@ export interface ReconstructConfig {
    * decoded ones (iCNN methods), written as method `<method>-ceiling`.
    */
   readonly ceilingSets?: readonly string[];
+  /**
+   * The chance control, written as method `<method>-shuffled`: the iCNN methods reconstruct from
+   * the features of a decoder fitted on image-shuffled labels (their `decoded.*` inputs); cgan
+   * generates each test image from the voxels of another image of its set (π seeded by
+   * `controlSeed`).
+   */
+  readonly control?: 'shuffled';
+  readonly controlSeed?: number;
+}
+
+/** The training images' mean image (HWC, [0, 1]) from the stimulus table, when it is an input. */
+async function trainingMeanImage(ctx: StageContext<ReconstructConfig>): Promise<Float32Array | undefined> {
+  const ref = ctx.inputs.stimuli;
+  if (!ref) return undefined;
+  const stimuli = decodeStimulusTable(await ctx.readBytes(ref), ref.uri);
+  const train = stimuli.sets.flatMap((set, i) => (set === 'train' ? [i] : []));
+  if (train.length === 0) throw new DataError('reconstruct', 'the stimulus table has no training images to average for the mean start image');
+  if (stimuli.images.height !== ctx.config.imageSize) throw new DataError('reconstruct', `stimuli are ${stimuli.images.height} px, reconstructions ${ctx.config.imageSize} px`);
+  return meanImage(stimuli.images, train);
+}
+
+/** The rows of `voxels` permuted across its images: row i becomes the row of image π(i). */
+function permutedAcrossImages(ids: readonly string[], voxels: Matrix, seed: number): Matrix {
+  const pi = imageDerangement(ids, seed);
+  const rowOf = new Map(ids.map((id, i) => [id, i]));
+  return selectRows(voxels, ids.map((id) => rowOf.get(pi.get(id)!)!));
 }
 
 /** The sets to reconstruct: from decoded features (iCNN methods) or from test voxels (cgan). */
@@ -83,9 +114,10 @@ async function targetsOf(ctx: StageContext<ReconstructConfig>, set: string, shap
 }
 
 /**
- * Stage `reconstruct`, once per method: `icnn-gd` optimises pixels and `icnn-dgn` a generator's
- * latent so that the CNN features match the decoded ones; `cgan` generates images straight from
- * the test voxels. Writes `recon.<method>.<set>` for every test set.
+ * Stage `reconstruct`, once per method and variant: `icnn-gd` and `icnn-lbfgs` optimise pixels and
+ * `icnn-dgn` a generator's latent so that the CNN features match the decoded ones; `cgan`
+ * generates images straight from the test voxels. Writes `recon.<label>.<set>` for every test set,
+ * the label being the method, `<method>-ceiling` or `<method>-shuffled`.
  */
 export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
   // A user generator's weights join the cache key, so replacing them recomputes.
@@ -97,7 +129,9 @@ export async function reconstructActivity(request: StageRequest<ReconstructConfi
     const ceilingSets = ctx.config.ceilingSets ?? [];
     const sets = method === 'cgan' ? setsOf(names, 'test.') : ceilingSets.length > 0 ? setsOf(names, 'test.').filter((set) => ceilingSets.includes(set)) : setsOf(names, 'decoded.');
     const ceiling = ceilingSets.length > 0;
-    const label = ceiling ? `${method}-ceiling` : method;
+    const control = ctx.config.control;
+    if (ceiling && control) throw new Error('reconstruct: a ceiling is not a chance control');
+    const label = ceiling ? `${method}-ceiling` : control ? `${method}-${control}` : method;
     const write = (set: string, ids: string[], images: ImageBatch) =>
       ctx.write(`recon.${label}.${set}`, encodeStimulusTable({ ids, sets: ids.map(() => set), images }), 'arrow', [images.count]);
     const progress = (si: number) => (f: number, message: string) => ctx.progress((si + f) / sets.length, `${set(si)}: ${message}`);
@@ -109,7 +143,8 @@ export async function reconstructActivity(request: StageRequest<ReconstructConfi
         for (const [si, name] of sets.entries()) {
           const ref = ctx.input(`test.${name}`);
           const voxels = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
-          await write(name, voxels.stimulusIds, generateFromVoxels(model, voxels.values, { seed: ctx.config.seed, samples: ctx.config.samples ?? 1, outputSize: ctx.config.imageSize }));
+          const conditions = control ? permutedAcrossImages(voxels.stimulusIds, voxels.values, ctx.config.controlSeed ?? 0) : voxels.values;
+          await write(name, voxels.stimulusIds, generateFromVoxels(model, conditions, { seed: ctx.config.seed, samples: ctx.config.samples ?? 1, outputSize: ctx.config.imageSize }));
           ctx.progress((si + 1) / sets.length, `${name}: generated`);
         }
       } finally {
@@ -118,6 +153,7 @@ export async function reconstructActivity(request: StageRequest<ReconstructConfi
       return { results: { sets } };
     }
 
+    const mean = method === 'icnn-dgn' ? undefined : await trainingMeanImage(ctx);
     const net = await loadNetwork(ctx.config.network, ctx.config.imageSize);
     const userModel = ctx.config.generatorModel;
     const generator: ImageGenerator | undefined =
@@ -130,11 +166,12 @@ export async function reconstructActivity(request: StageRequest<ReconstructConfi
       for (const [si, name] of sets.entries()) {
         const { ids, targets } = await targetsOf(ctx, name, net.layerShapes, ceiling);
         const options = { iterations: ctx.config.iterations, seed: ctx.config.seed, onProgress: progress(si) };
+        const pixelOptions = { ...options, meanImage: mean, start: ctx.config.start };
         const images = generator
           ? await reconstructIcnnDgn(net, generator, targets, options)
           : method === 'icnn-lbfgs'
-            ? await reconstructIcnnLbfgs(net, targets, options)
-            : await reconstructIcnnGd(net, targets, { ...options, jitter: ctx.config.jitter ?? 0, start: ctx.config.start ?? 'noise' });
+            ? await reconstructIcnnLbfgs(net, targets, pixelOptions)
+            : await reconstructIcnnGd(net, targets, { ...pixelOptions, jitter: Math.round(atImageSize(ctx.config.jitter ?? 0, ctx.config.imageSize)) });
         await write(name, ids, images);
       }
       return { results: { sets } };

@@ -1,9 +1,12 @@
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
 import type { StimulusSet } from '../lib/data/trials';
 import { encodePng } from '../lib/images/png';
+import { displayClip } from '../lib/report/display-clip';
 import { imageById, imageGrid } from '../lib/report/image-grid';
+import { labelledGridSvg } from '../lib/report/labelled-grid';
+import { orderMethods } from '../lib/report/method-groups';
 import { decodingChart, identificationChart, type ReportGrid, reportHtml } from '../lib/report/report-html';
-import type { LayerAccuracy, Score, StageRequest, StageResult } from '../workflows/contracts';
+import type { LayerAccuracy, NetworkProvenance, Score, StageRequest, StageResult } from '../workflows/contracts';
 import { runStage } from './stage-runner';
 
 export interface ReportConfig {
@@ -11,6 +14,8 @@ export interface ReportConfig {
   readonly description?: string;
   readonly scores: readonly Score[];
   readonly decoding: readonly LayerAccuracy[];
+  /** The feature and evaluation networks, as the evaluate stage recorded them. */
+  readonly networks?: readonly NetworkProvenance[];
   /** Images per stimulus set shown in the reconstruction grids. */
   readonly examples: number;
 }
@@ -18,11 +23,14 @@ export interface ReportConfig {
 const RECON_PREFIX = 'recon.';
 /** Grid tiles are upscaled to about this many pixels so small images stay visible. */
 const TILE_PIXELS = 96;
+const MARGIN = 2;
 
 /**
  * Stage `report`: `report.html` (self-contained) plus figures — per subject an identification bar
  * chart and a per-layer decoding chart (SVG), and per stimulus set a grid of true images above
- * each method's reconstructions (PNG). Inputs are `recon.<subject>.<method>.<set>` and `stimuli`.
+ * each method's reconstructions (PNG, and SVG with row and column labels). Reconstructions are
+ * shown clipped at their 2nd and 98th percentiles, as DIR displays them. Inputs are
+ * `recon.<subject>.<method>.<set>` and `stimuli`.
  */
 export function reportActivity(request: StageRequest<ReportConfig>): Promise<StageResult<{ files: string[] }>> {
   return runStage('report', request, async (ctx) => {
@@ -41,16 +49,24 @@ export function reportActivity(request: StageRequest<ReportConfig>): Promise<Sta
       const keys = [...recons.keys()].filter((k) => k.startsWith(`${subject}.`));
       const sets = [...new Set(keys.map((k) => k.split('.')[2]!))];
       for (const set of sets) {
-        const methods = keys.filter((k) => k.split('.')[2] === set).map((k) => k.split('.')[1]!);
+        const methods = orderMethods(keys.filter((k) => k.split('.')[2] === set).map((k) => k.split('.')[1]!));
         const first = recons.get(`${subject}.${methods[0]}.${set}`)!;
         const ids = first.ids.slice(0, ctx.config.examples);
-        const rows = [ids.map((id) => imageById(stimuli.images, stimuli.ids, id)), ...methods.map((m) => ids.map((id) => imageById(recons.get(`${subject}.${m}.${set}`)!.images, recons.get(`${subject}.${m}.${set}`)!.ids, id)))];
-        const grid = imageGrid(rows, size, scale);
+        const reconstruction = (m: string, id: string) => {
+          const r = recons.get(`${subject}.${m}.${set}`)!;
+          const image = imageById(r.images, r.ids, id);
+          return image && displayClip(image);
+        };
+        const rows = [ids.map((id) => imageById(stimuli.images, stimuli.ids, id)), ...methods.map((m) => ids.map((id) => reconstruction(m, id)))];
+        const grid = imageGrid(rows, size, scale, MARGIN);
         const png = encodePng(grid.data, grid.height, grid.width);
         const name = `figures/reconstructions-${subject}-${set}`;
         await ctx.write(name, png, 'png', [grid.height, grid.width]);
         files.push(`${name}.png`);
-        grids.push({ subject, stimulusSet: set, rows: ['true image', ...methods], ids, png, rowHeight: size * scale + 2 });
+        const labelled: ReportGrid = { subject, stimulusSet: set, rows: ['true image', ...methods], columns: ids, png, width: grid.width, height: grid.height, tile: size * scale, margin: MARGIN };
+        await ctx.write(`${name}-labelled`, new TextEncoder().encode(labelledGridSvg(labelled)), 'svg');
+        files.push(`${name}-labelled.svg`);
+        grids.push(labelled);
       }
       for (const [name, svg] of [
         [`figures/identification-${subject}`, identificationChart(ctx.config.scores, subject)],
@@ -68,6 +84,7 @@ export function reportActivity(request: StageRequest<ReportConfig>): Promise<Sta
       scores: ctx.config.scores,
       decoding: ctx.config.decoding,
       grids,
+      ...(ctx.config.networks ? { networks: ctx.config.networks } : {}),
     });
     await ctx.write('report', new TextEncoder().encode(html), 'html');
     files.push('report.html');

@@ -25,9 +25,10 @@ export function formatSummary(result: ExperimentResult, totalSeconds: number): s
     ['stage', 'subject', 'status', 'seconds'],
     result.stages.map((s) => [s.variant ? `${s.stage} (${s.variant})` : s.stage, s.subject ?? '-', s.cached ? 'cached' : s.reason, s.seconds.toFixed(1)]),
   );
+  const interval = (low: number | undefined, high: number | undefined) => (low !== undefined && high !== undefined && Number.isFinite(low) && Number.isFinite(high) ? `[${low.toFixed(3)}, ${high.toFixed(3)}]` : '');
   const scores = table(
-    ['subject', 'method', 'stimulus set', 'metric', 'value'],
-    result.scores.map((s) => [s.subject, s.method, s.stimulusSet, s.metric, s.value.toFixed(3)]),
+    ['subject', 'method', 'stimulus set', 'metric', 'value', '95 % interval'],
+    result.scores.map((s) => [s.subject, s.method, s.stimulusSet, s.metric, s.value.toFixed(3), interval(s.low, s.high)]),
   );
-  return `\nStages\n${stages}\n\nScores (chance 0.5 for identification)\n${scores}\n\nTotal ${totalSeconds.toFixed(1)} s\n`;
+  return `\nStages\n${stages}\n\nScores (chance: pairwise and feature identification 0.5, n-way identification 1/N)\n${scores}\n\nTotal ${totalSeconds.toFixed(1)} s\n`;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { METRICS } from '../lib/evaluation/metric-names';
+import { START_IMAGES } from '../lib/reconstruction/start-image';
+import { sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
 
 /**
  * The experiment file's schema: the single source of truth for keys, types, defaults and ranges.
@@ -51,14 +53,22 @@ export const SimulatedSourceSchema = z.strictObject({
   testRepeats: z.int().min(1).max(50).default(8),
   shapesRepeats: z.int().min(1).max(50).default(20),
   lettersRepeats: z.int().min(1).max(50).default(12),
-  /** Imagery trials (set `imagery`): the first 10 test images and 15 shapes, imagined; 0 turns them off. */
+  /** Imagery trials (set `imagery`): the first 10 natural test images and 15 shapes, imagined; 0 turns them off. */
   imageryRepeats: z.int().min(0).max(50).default(20),
   /** Signal during imagery relative to seeing, × a per-area factor (V1 0.6 … higher areas 1.3). */
   imageryGain: z.number().min(0).max(1).default(0.15),
   /** Per-trial noise SD relative to the RMS over voxels of the stimulus-driven signal's SD. */
-  noiseSd: z.number().min(0).max(100).default(5),
+  noiseSd: z.number().min(0).max(100).default(2),
   /** Spread of voxel response gains (log-normal SD): heterogeneous SNR across voxels. */
   gainSd: z.number().min(0).max(3).default(0.5),
+  /** Share of the per-trial noise variance shared across voxels (a global and retinotopic sources); 0: white noise. */
+  sharedNoise: z.number().min(0).max(0.95).default(0.3),
+  /** SD of the slow non-linear within-run drift that a linear detrend leaves; 0: exactly linear drift. */
+  slowDriftSd: z.number().min(0).max(10).default(0.3),
+  /** Early areas' luminance and colour term: half-wave `rectified` tuned subunits, or the signed `linear` pixel shortcut. */
+  pixelTerms: z.enum(['rectified', 'linear']).default('rectified'),
+  /** `top-down`: weaker, idiosyncratic imagery of varying vividness; `scaled-copy`: seeing, scaled down. */
+  imagery: z.enum(['top-down', 'scaled-copy']).default('top-down'),
 });
 
 export const BDataSourceSchema = z.strictObject({
@@ -127,17 +137,32 @@ export const ReconstructSchema = z.strictObject({
    * of a generator trained on the stimulus domain instead; `cgan`: an end-to-end conditional GAN
    * from voxels to images (Yu et al.).
    */
-  methods: z.array(z.enum(RECONSTRUCTION_METHODS)).min(1).default(['icnn-gd', 'icnn-dgn', 'cgan']),
+  methods: z.array(z.enum(RECONSTRUCTION_METHODS)).min(1).default(['icnn-gd', 'cgan']),
   /** Layers whose decoded features the image must match; empty means every decoded layer. */
   layers: z.array(z.string().min(1)).default([]),
   iterations: z.int().min(1).max(10000).default(200),
   seed: seed.default(3),
-  /** icnn-gd: random shift of up to this many pixels before each step (the paper's jitter; 0 = off). */
-  jitter: z.int().min(0).max(32).default(0),
-  /** icnn-gd: start from random pixels (`noise`) or a mean-grey image (`blank`). */
-  start: z.enum(['noise', 'blank']).default('noise'),
+  /**
+   * icnn-gd: random shift of up to this many pixels before each step, in pixels of a 224-px image
+   * and scaled to `stimuli.imageSize` (icnn's jitter_size is 32 when jitter is on; 0 = off).
+   */
+  jitter: z.int().min(0).max(112).default(0),
+  /**
+   * icnn-gd and icnn-lbfgs: the start image — `mean` (the training images' mean image), `noise`
+   * (random pixels) or `blank` (their mean colour). Absent: each method's paper setting, `noise`
+   * for icnn-gd (icnn_gd) and `mean` for icnn-lbfgs (the paper's no-generator scripts).
+   */
+  start: z.enum(START_IMAGES).optional(),
+  /**
+   * Chance controls run beside every method: `shuffled` — the iCNN methods reconstruct from a
+   * decoder fitted on image-shuffled training labels and cgan generates from test voxels permuted
+   * across each set's images (methods `<method>-shuffled`). `[]` turns them off.
+   */
+  controls: z.array(z.enum(['shuffled'])).default(['shuffled']),
+  /** The controls' permutations. */
+  controlSeed: seed.default(13),
   /** Sets also reconstructed from the TRUE features (the iCNN methods' ceiling); empty for none. */
-  ceiling: z.array(z.string().min(1)).default(['test']),
+  ceiling: z.array(z.string().min(1)).default(['natural']),
   /** Methods whose ceiling is computed (feature-matching methods only). */
   ceilingMethods: z.array(z.enum(['icnn-gd', 'icnn-dgn'])).default(['icnn-gd']),
   /** The generator prior (icnn-dgn): trained on the training stimuli to invert `latentLayer`. */
@@ -173,6 +198,8 @@ export const EvaluateSchema = z.strictObject({
   metrics: z.array(z.enum(METRICS)).min(1).default([...METRICS]),
   /** Layers of the feature network in which `feature-identification` compares images. */
   featureLayers: z.array(z.string().min(1)).min(1).default(['conv2_2', 'fc1']),
+  /** The network `feature-identification` compares images in: neither the decoded nor the optimised one. */
+  network: FeaturesSchema.extend({ seed: seed.default(1001) }).prefault({}),
 });
 
 export const ExperimentSchema = z
@@ -192,6 +219,12 @@ export const ExperimentSchema = z
   .superRefine((config, ctx) => {
     if (config.features.network === 'tfjs-model' && !config.features.modelPath) {
       ctx.addIssue({ code: 'custom', path: ['features', 'modelPath'], message: 'network "tfjs-model" needs the model folder in features.modelPath' });
+    }
+    if (sameNetwork(config.features, config.evaluate.network)) {
+      ctx.addIssue({ code: 'custom', path: ['evaluate', 'network'], message: sameNetworkMessage(config.features) });
+    }
+    if (config.evaluate.network.network === 'tfjs-model' && !config.evaluate.network.modelPath) {
+      ctx.addIssue({ code: 'custom', path: ['evaluate', 'network', 'modelPath'], message: 'network "tfjs-model" needs the model folder in evaluate.network.modelPath' });
     }
     if (config.stimuli.source === 'folder' && !config.stimuli.path) {
       ctx.addIssue({ code: 'custom', path: ['stimuli', 'path'], message: 'source "folder" needs the image folder in stimuli.path' });

@@ -1,8 +1,9 @@
 // Types shared by workflows, activities and the CLI. Types only: workflow code imports nothing else.
 import type { ExperimentConfig, StageName, StoreSettings } from '../configs/schema';
+import type { NetworkProvenance } from '../lib/evaluation/network-provenance';
 import type { ArtifactRef } from '../lib/store/artifact-ref';
 
-export type { ArtifactRef, ExperimentConfig, StageName, StoreSettings };
+export type { ArtifactRef, ExperimentConfig, NetworkProvenance, StageName, StoreSettings };
 
 export type BackendRequest = ExperimentConfig['compute']['backend'];
 
@@ -45,7 +46,13 @@ export interface Score {
   readonly method: string;
   readonly stimulusSet: string;
   readonly metric: string;
+  /** Mean over the set's images (those where the metric is defined). */
   readonly value: number;
+  /** 95 % percentile-bootstrap interval of that mean over images (seeded, 1,000 resamples). */
+  readonly low?: number;
+  readonly high?: number;
+  /** Images the mean is over. */
+  readonly images?: number;
 }
 
 export interface LayerAccuracy {

@@ -37,24 +37,32 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   setHandler(progressQuery, () => progress);
   const plan = (stage: StageName, subject?: string, variant?: string) => progress.push({ stage, subject, variant, state: 'pending' });
   const methods = config.reconstruct.methods;
-  // Settings only icnn-gd uses join only its cache key.
-  const gdOnly = (method: string) => {
-    if (method === 'icnn-gd') return { jitter: config.reconstruct.jitter, start: config.reconstruct.start };
+  // Settings only one method uses join only its cache key. An absent `start` is each method's paper
+  // setting (docs/science.md): random pixels for icnn-gd, the training mean image for icnn-lbfgs.
+  const methodOnly = (method: string) => {
+    if (method === 'icnn-gd') return { jitter: config.reconstruct.jitter, start: config.reconstruct.start ?? ('noise' as const) };
+    if (method === 'icnn-lbfgs') return { start: config.reconstruct.start ?? ('mean' as const) };
     const g = config.reconstruct.generator;
     if (method === 'icnn-dgn' && g.modelPath) return { generatorModel: { path: g.modelPath, outputRange: g.outputRange, ...(g.upperBound ? { upperBound: g.upperBound } : {}) } };
     return {};
   };
   // The ceiling (reconstruction from true features) exists for the feature-matching methods only.
   const ceilingMethods = config.reconstruct.ceiling.length > 0 ? methods.filter((m) => m !== 'cgan' && (config.reconstruct.ceilingMethods as readonly string[]).includes(m)) : [];
+  // The chance control: every method again, the iCNN ones from a decoder fitted on image-shuffled
+  // labels (one more decode per subject), cgan from test voxels permuted across images.
+  const controlMethods = config.reconstruct.controls.includes('shuffled') ? methods : [];
+  const shuffledDecoder = controlMethods.some((m) => m !== 'cgan');
   plan('stimuli');
   plan('features');
   if (methods.includes('icnn-dgn') && !config.reconstruct.generator.modelPath) plan('generator');
   for (const s of config.subjects) {
     const first = s.source.type === 'simulated' ? 'simulate' : 'ingest';
     for (const stage of [first, 'preprocess', 'decode'] as const) plan(stage, s.name);
+    if (shuffledDecoder) plan('decode', s.name, 'shuffled');
     if (methods.includes('cgan')) plan('cgan', s.name);
     for (const method of methods) plan('reconstruct', s.name, method);
     for (const method of ceilingMethods) plan('reconstruct', s.name, `${method}-ceiling`);
+    for (const method of controlMethods) plan('reconstruct', s.name, `${method}-shuffled`);
     plan('evaluate', s.name);
   }
   plan('report');
@@ -102,6 +110,8 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   const generatorDone = methods.includes('icnn-dgn') && !userGenerator
     ? featuresDone.then(() => run('generator', undefined, shared.generator, { ...config.reconstruct.generator, network: config.features }, { stimuli: stimuli.outputs.stimuli! }))
     : undefined;
+  // The pixel methods start from, and centre pixels on, the training images' mean (docs/science.md).
+  const pixelInputs = (method: string): Record<string, ArtifactRef> => (method === 'icnn-gd' || method === 'icnn-lbfgs' ? { stimuli: stimuli.outputs.stimuli! } : {});
 
   const perSubject = config.subjects.map(async (subject) => {
     // A subject's stages run on its own queue when it names one (its data may live on one machine).
@@ -113,40 +123,50 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         : await run('ingest', subject.name, acts.ingest, source, stimuli.outputs);
     const pre = await run('preprocess', subject.name, acts.preprocess, config.preprocess, trials.outputs);
     const features = await featuresDone;
-    const dec = await run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, {
-      ...pre.outputs,
-      ...features.outputs,
-    });
+    const decodeInputs = { ...pre.outputs, ...features.outputs };
+    // The control's decoder is the same fit on image-shuffled labels; it runs beside the real one.
+    const shuffledDecodeDone = shuffledDecoder
+      ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed }, decodeInputs, 'shuffled')
+      : undefined;
+    const dec = await run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, decodeInputs);
     const cganDone = methods.includes('cgan')
       ? run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! })
       : undefined;
-    // Reconstructions from decoded features and the true-feature ceilings do not depend on each
-    // other: both start as soon as their inputs exist, so a free worker never waits for the other.
+    const icnnSettings = (method: (typeof methods)[number]) =>
+      ({ method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ...methodOnly(method) });
+    const cganSettings = { method: 'cgan' as const, seed: config.reconstruct.cgan.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: [] as string[], iterations: 0, samples: config.reconstruct.cgan.samples };
+    const cganInputs = async () => ({ ...pickPrefixed(pre.outputs, 'test.'), cgan: (await cganDone!).outputs.cgan! });
+    /** One method's reconstruct stage from decoded features (the real decoder's or the shuffled one's). */
+    const fromDecoded = async (method: (typeof methods)[number], decoded: Record<string, ArtifactRef>, variant: string, control?: 'shuffled') => {
+      const icnn = { ...icnnSettings(method), ...(control ? { control } : {}) };
+      return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...decoded, ...pickPrefixed(features.outputs, 'stats'), ...pixelInputs(method), ...(await dgnInputs(method)) }, variant);
+    };
+    // Reconstructions from decoded features, the true-feature ceilings and the chance controls do
+    // not depend on each other: each starts as soon as its inputs exist, so a free worker never waits.
     const recsDone = Promise.all(
-      methods.map(async (method) => {
-        const common = { method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: [] as string[], iterations: 0 };
-        if (method === 'cgan') {
-          const cgan = await cganDone!;
-          return run('reconstruct', subject.name, acts.reconstruct, { ...common, samples: config.reconstruct.cgan.samples, seed: config.reconstruct.cgan.seed }, { ...pickPrefixed(pre.outputs, 'test.'), cgan: cgan.outputs.cgan! }, method);
-        }
-        const generator = await dgnInputs(method);
-        const icnn = { ...common, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ...gdOnly(method) };
-        return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...dec.outputs, ...pickPrefixed(features.outputs, 'stats'), ...generator }, method);
-      }),
+      methods.map(async (method) =>
+        method === 'cgan' ? run('reconstruct', subject.name, acts.reconstruct, cganSettings, await cganInputs(), method) : fromDecoded(method, dec.outputs, method),
+      ),
     );
     const ceilingsDone = Promise.all(
       ceilingMethods.map(async (method) => {
-        const generator = await dgnInputs(method);
-        const icnn = { method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ceilingSets: config.reconstruct.ceiling, ...gdOnly(method) };
+        const icnn = { ...icnnSettings(method), ceilingSets: config.reconstruct.ceiling };
         const trueFeatures = pickPrefixed(features.outputs, 'features.');
-        return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...generator }, `${method}-ceiling`);
+        return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...pixelInputs(method), ...(await dgnInputs(method)) }, `${method}-ceiling`);
       }),
     );
-    const [recs, ceilings] = await Promise.all([recsDone, ceilingsDone]);
-    const rec = { outputs: Object.assign({}, ...[...recs, ...ceilings].map((r) => r.outputs)) as Record<string, ArtifactRef> };
-    const ev = await run('evaluate', subject.name, acts.evaluate, { ...config.evaluate, network: config.features }, { ...rec.outputs, ...stimuli.outputs });
+    const controlsDone = Promise.all(
+      controlMethods.map(async (method) =>
+        method === 'cgan'
+          ? run('reconstruct', subject.name, acts.reconstruct, { ...cganSettings, control: 'shuffled' as const, controlSeed: config.reconstruct.controlSeed }, await cganInputs(), `${method}-shuffled`)
+          : fromDecoded(method, (await shuffledDecodeDone!).outputs, `${method}-shuffled`, 'shuffled'),
+      ),
+    );
+    const [recs, ceilings, controls] = await Promise.all([recsDone, ceilingsDone, controlsDone]);
+    const rec = { outputs: Object.assign({}, ...[...recs, ...ceilings, ...controls].map((r) => r.outputs)) as Record<string, ArtifactRef> };
+    const ev = await run('evaluate', subject.name, acts.evaluate, { ...config.evaluate, featureNetwork: config.features }, { ...rec.outputs, ...stimuli.outputs });
     const recons = Object.fromEntries(Object.entries(rec.outputs).map(([name, ref]) => [`recon.${subject.name}.${name.slice('recon.'.length)}`, ref]));
-    return { scores: ev.results.scores, decoding: dec.results.accuracy, recons };
+    return { scores: ev.results.scores, networks: ev.results.networks, decoding: dec.results.accuracy, recons };
   });
   const results = await Promise.all(perSubject);
   if (results.length === 0) throw ApplicationFailure.nonRetryable('experiment has no subjects', 'ConfigError');
@@ -156,15 +176,17 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     'report',
     undefined,
     shared.report,
-    { experiment: config.name, ...(config.description ? { description: config.description } : {}), scores, decoding, examples: 8 },
+    { experiment: config.name, ...(config.description ? { description: config.description } : {}), scores, decoding, networks: results[0]!.networks, examples: 8 },
     Object.assign({ stimuli: stimuli.outputs.stimuli! }, ...results.map((r) => r.recons)) as Record<string, ArtifactRef>,
   );
 
-  // Shared input stages first, then each subject's chain, then the report.
+  // Shared input stages first, then each subject's chain, then the report; within a stage the plain
+  // run, then the methods, their ceilings and their controls.
+  const variants = [...methods, ...ceilingMethods.map((m) => `${m}-ceiling`), ...controlMethods.map((m) => `${m}-shuffled`), 'shuffled'];
   const order = (s: StageSummary) =>
     s.stage === 'report'
       ? Number.MAX_SAFE_INTEGER
-      : config.subjects.findIndex((x) => x.name === s.subject) * 1000 + STAGE_NAMES.indexOf(s.stage) * 10 + (s.variant ? [...methods, ...ceilingMethods.map((m) => `${m}-ceiling`)].indexOf(s.variant) : 0);
+      : config.subjects.findIndex((x) => x.name === s.subject) * 10000 + STAGE_NAMES.indexOf(s.stage) * 100 + (s.variant ? variants.indexOf(s.variant) + 1 : 0);
   return {
     experiment: config.name,
     stages: [...stages].sort((a, b) => order(a) - order(b)),

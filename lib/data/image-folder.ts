@@ -28,7 +28,7 @@ export async function listImageFolder(root: string): Promise<ImageFile[]> {
   } catch (error) {
     throw new DataError(root, `cannot read the stimulus folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  if (sets.length === 0) throw new DataError(root, 'no set folders (expected e.g. train/ and test/ holding images named by stimulus id)');
+  if (sets.length === 0) throw new DataError(root, 'no set folders (expected e.g. train/ and natural/ holding images named by stimulus id)');
   const files: ImageFile[] = [];
   const seen = new Map<string, string>();
   for (const set of sets) {

@@ -21,15 +21,15 @@ export function stimulusId(set: string, index: number): string {
 }
 
 /**
- * The stimulus sets: natural-like training and test images from the dead-leaves model, plus,
- * when asked, the artificial shapes and letters. Natural image i of a set depends only on
- * (seed, set, i), so enlarging a set keeps the images it already had.
+ * The stimulus sets: natural-like training (`train`) and test (`natural`) images from the
+ * dead-leaves model, plus, when asked, the artificial shapes and letters. Natural image i of a set
+ * depends only on (seed, its offset, i), so enlarging a set keeps the images it already had.
  */
 export function proceduralStimuli(o: ProceduralStimuliOptions): StimulusSet {
   const images: { id: string; set: string; image: Float32Array }[] = [];
   const natural: [string, number, number][] = [
     ['train', o.trainImages, 0],
-    ['test', o.testImages, 1_000_000],
+    ['natural', o.testImages, 1_000_000],
   ];
   for (const [set, count, offset] of natural) {
     for (let i = 0; i < count; i++) {

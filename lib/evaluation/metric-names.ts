@@ -1,13 +1,15 @@
 /** Reconstruction metrics reported per image; names are stable identifiers used in configs and reports. */
-export const METRICS = ['pixel-identification', 'pixcorr', 'ssim', 'feature-identification'] as const;
+export const METRICS = ['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification'] as const;
 
 export type MetricName = (typeof METRICS)[number];
 
 export interface MetricInfo {
   readonly description: string;
   readonly higherIsBetter: boolean;
-  /** Expected score of a random reconstruction, where one is well defined. */
+  /** Expected score of a random reconstruction, where one number is right for every set. */
   readonly chance?: number;
+  /** The chance level in words, where it depends on the set (n-way: 1/N). */
+  readonly chanceText?: string;
 }
 
 export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
@@ -15,6 +17,11 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
     description: 'Pairwise identification on pixel values: fraction of foils less correlated than the true image',
     higherIsBetter: true,
     chance: 0.5,
+  },
+  'nway-identification': {
+    description: 'N-way identification on pixel values: fraction of reconstructions whose own true image is the most correlated of all N images of the set (ties fail)',
+    higherIsBetter: true,
+    chanceText: '1/N, N = images in the set',
   },
   pixcorr: {
     description: 'Pearson correlation between reconstruction and true image over all RGB pixels',
@@ -26,7 +33,7 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
     higherIsBetter: true,
   },
   'feature-identification': {
-    description: '2-way identification on network features: fraction of foils less correlated than the true image',
+    description: '2-way identification on the features of an evaluation network that was neither decoded nor optimised: fraction of foils less correlated than the true image',
     higherIsBetter: true,
     chance: 0.5,
   },

@@ -65,6 +65,6 @@ export const ROI_PREFIX = 'ROI_';
  */
 export const DATA_TYPE_SETS: ReadonlyMap<number, string> = new Map([
   [1, 'train'],
-  [2, 'test'],
+  [2, 'natural'],
   [3, 'imagery'],
 ]);

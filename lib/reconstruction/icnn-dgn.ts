@@ -52,7 +52,8 @@ async function readBack(generator: ImageGenerator, z: tf.Tensor2D, count: number
  * targets, loss Σ_layers ‖F_l(G(z)) − t_l‖² / ‖t_l‖². Each image's gradient is normalised by its
  * mean absolute value, accumulated with momentum (δ ← m·δ + g/mean|g|; z ← z − lr·δ), then the
  * latent decays (z ← (1 − d) z) and is clipped to [0, upper bound]. lr falls linearly from lrStart
- * to lrEnd. All images are optimised together; each image's loss depends only on itself.
+ * to lrEnd as icnn_dgn_gd's schedule. All images are optimised together; each image's loss depends
+ * only on itself.
  */
 export async function optimiseDgnLatents(
   net: FeatureNetwork,
@@ -88,7 +89,8 @@ export async function optimiseDgnLatents(
   let velocity: tf.Tensor2D = tf.zeros([count, latentSize]);
   try {
     for (let it = 0; it < o.iterations; it++) {
-      const t = o.iterations > 1 ? it / (o.iterations - 1) : 1;
+      // icnn: value = start + t·(end − start)/iter_n, so the last step is one step short of `end`.
+      const t = it / o.iterations;
       const lr = lerp(o.lrStart, o.lrEnd, t);
       const [nextZ, nextVelocity] = tf.tidy(() => {
         const g = gradient(z) as tf.Tensor2D;

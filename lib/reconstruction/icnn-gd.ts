@@ -3,8 +3,13 @@ import type { FeatureNetwork } from '../features/feature-network';
 import { CHANNELS, createImageBatch, type ImageBatch } from '../images/image-batch';
 import type { Matrix } from '../linalg/matrix';
 import { Random } from '../random';
+import { featureMatchLoss } from './feature-match-loss';
+import { gaussianBlur } from './gaussian-blur';
+import { atImageSize } from './icnn-image-scale';
+import { pixelCentre } from './mean-image';
+import { type StartImage, startImages } from './start-image';
 
-/** The paper's gradient-descent settings (icnn_gd); blur is in pixels of the reconstructed image. */
+/** icnn_gd's settings; lengths (blur, jitter) are in pixels of the reconstructed image. */
 export interface IcnnGdOptions {
   readonly iterations: number;
   readonly seed: number;
@@ -13,33 +18,30 @@ export interface IcnnGdOptions {
   readonly momentum?: number;
   readonly decayStart?: number;
   readonly decayEnd?: number;
+  /** Blur σ at the first and last iteration; by default icnn's 2 → 0.5 at 224 px, scaled to the image. */
   readonly blurStart?: number;
   readonly blurEnd?: number;
-  /** Random circular shift of up to this many pixels before each gradient (the paper's jitter). */
+  /** Random circular shift of up to this many pixels before each gradient (icnn's jitter; 0 = off). */
   readonly jitter?: number;
-  /** Start from random pixels (`noise`, the code's default) or a uniform mean-grey image (`blank`). */
-  readonly start?: 'noise' | 'blank';
+  readonly start?: StartImage;
+  /** The training images' mean image (HWC, [0, 1]): the `mean` start, and its mean colour is the pixel centre. */
+  readonly meanImage?: Float32Array;
   readonly onProgress?: (fraction: number, message: string) => void;
 }
 
+/** icnn_gd's defaults (its reconstruct_image signature and the paper's scripts). */
 export const ICNN_GD_DEFAULTS = {
   lrStart: 2,
   lrEnd: 1e-10,
   momentum: 0.9,
   decayStart: 0.2,
   decayEnd: 1e-10,
-  blurStart: 1,
-  blurEnd: 0.25,
+  /** σ in pixels of a 224-px image. */
+  blurStartAt224: 2,
+  blurEndAt224: 0.5,
   jitter: 0,
   start: 'noise',
 } as const;
-
-/** The optimiser works in the paper's pixel units: 0–255 with the mean grey subtracted. */
-const MEAN_GREY = 0.45 * 255;
-
-function lerp(a: number, b: number, t: number): number {
-  return a + (b - a) * t;
-}
 
 /** Circular shift of an NHWC batch by (dy, dx) pixels. */
 function roll(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
@@ -54,80 +56,72 @@ function roll(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
   return shift(shift(x, dy, 1, h), dx, 2, w);
 }
 
-/** Separable Gaussian blur with mirrored borders, so edges are not darkened. */
-function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
-  if (sigma <= 0.05) return x;
-  const radius = Math.max(1, Math.ceil(2 * sigma));
-  const taps = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
-  const sum = taps.reduce((a, b) => a + b, 0);
-  const kernel = taps.map((t) => t / sum);
-  return tf.tidy(() => {
-    const k = tf.tensor1d(kernel);
-    const horizontal = tf.tile(tf.reshape(k, [1, kernel.length, 1, 1]), [1, 1, CHANNELS, 1]) as tf.Tensor4D;
-    const vertical = tf.tile(tf.reshape(k, [kernel.length, 1, 1, 1]), [1, 1, CHANNELS, 1]) as tf.Tensor4D;
-    const padded = tf.mirrorPad(x, [[0, 0], [radius, radius], [radius, radius], [0, 0]], 'reflect');
-    return tf.depthwiseConv2d(tf.depthwiseConv2d(padded, horizontal, 1, 'valid'), vertical, 1, 'valid');
-  });
-}
-
 /**
- * Reconstructs one image per target row by gradient descent on the pixels (Shen et al. 2019,
- * icnn_gd): the loss is Σ_layers ‖F_l(x) − t_l‖² / ‖t_l‖², the gradient is normalised by its mean
- * absolute value, updated with momentum, followed by pixel decay and a shrinking Gaussian blur.
- * All images are optimised together in one batch; each image's loss depends only on itself.
+ * Reconstructs one image per target row as icnn_gd does (Shen et al. 2019), in icnn's pixel units
+ * (0–255 minus the centre colour). Per iteration t of T, with every schedule linear in t / T:
+ * g ← ∇loss / mean|∇loss| (when non-zero); δ ← momentum·δ + g; x ← x − lr·δ; x ← (1 − decay)·x;
+ * x ← Gaussian blur of x. Pixels are not clipped during the optimisation (icnn does not); the
+ * result is clipped once to the valid range, since images are stored in [0, 1].
+ * All images are optimised together; each image's update depends only on itself.
  */
 export async function reconstructIcnnGd(cnn: FeatureNetwork, targets: Record<string, Matrix>, options: IcnnGdOptions): Promise<ImageBatch> {
-  const o = { ...ICNN_GD_DEFAULTS, ...options };
-  const layers = Object.keys(targets);
-  if (layers.length === 0) throw new Error('reconstructIcnnGd: no target layers');
-  const count = targets[layers[0]!]!.rows;
-  for (const layer of layers) {
-    const units = (cnn.layerShapes[layer] ?? [NaN]).reduce((a, b) => a * b, 1);
-    const t = targets[layer]!;
-    if (t.rows !== count || t.cols !== units) throw new Error(`reconstructIcnnGd: target "${layer}" is ${t.rows}x${t.cols}, expected ${count}x${units}`);
-  }
   const size = cnn.inputSize;
-  const targetTensors = layers.map((l) => tf.tensor2d(targets[l]!.data, [count, targets[l]!.cols]));
-  const weights = targetTensors.map((t) => tf.tidy(() => tf.div(1, tf.maximum(tf.sum(tf.square(t), 1), 1e-12))));
-  const loss = (u: tf.Tensor4D): tf.Scalar =>
-    tf.tidy(() => {
-      const features = cnn.forward(tf.div(tf.add(u, MEAN_GREY), 255) as tf.Tensor4D, layers);
-      const terms = layers.map((l, i) => tf.sum(tf.mul(tf.sum(tf.square(tf.sub(features[l]!, targetTensors[i]!)), 1), weights[i]!)));
-      return tf.addN(terms) as tf.Scalar;
-    });
-  const gradient = tf.grad((u: tf.Tensor) => loss(u as tf.Tensor4D));
-  const rng = new Random(o.seed);
-  const start = o.start === 'blank' ? () => 0 : () => rng.uniform(0, 255) - MEAN_GREY;
-  let u = tf.tensor4d(Float32Array.from({ length: count * size * size * CHANNELS }, start), [count, size, size, CHANNELS]);
-  let velocity: tf.Tensor4D = tf.zerosLike(u);
+  const d = ICNN_GD_DEFAULTS;
+  // `??` rather than a spread: an option given as undefined means its default.
+  const o = {
+    iterations: options.iterations,
+    seed: options.seed,
+    lrStart: options.lrStart ?? d.lrStart,
+    lrEnd: options.lrEnd ?? d.lrEnd,
+    momentum: options.momentum ?? d.momentum,
+    decayStart: options.decayStart ?? d.decayStart,
+    decayEnd: options.decayEnd ?? d.decayEnd,
+    blurStart: options.blurStart ?? atImageSize(d.blurStartAt224, size),
+    blurEnd: options.blurEnd ?? atImageSize(d.blurEndAt224, size),
+    jitter: options.jitter ?? d.jitter,
+    start: options.start ?? d.start,
+    onProgress: options.onProgress,
+  };
+  const lossOf = featureMatchLoss(cnn, targets, 'reconstructIcnnGd');
+  const count = lossOf.count;
+  const centre = pixelCentre(options.meanImage);
+  const centreTensor = tf.tensor1d(centre);
+  const gradient = tf.grad((u: tf.Tensor) => tf.sum(lossOf.perImage(tf.div(tf.add(u, centreTensor), 255) as tf.Tensor4D)));
+  const jitterRng = new Random(o.seed).fork(-1);
+  let u = tf.tensor4d(startImages(o.start, count, size, centre, o.seed, options.meanImage), [count, size, size, CHANNELS]);
+  let delta: tf.Tensor4D = tf.zerosLike(u);
+  const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
   try {
     for (let it = 0; it < o.iterations; it++) {
-      const t = o.iterations > 1 ? it / (o.iterations - 1) : 1;
+      // icnn: value = start + t·(end − start)/iter_n, so the last step is one step short of `end`.
+      const t = it / o.iterations;
       const lr = lerp(o.lrStart, o.lrEnd, t);
       const decay = lerp(o.decayStart, o.decayEnd, t);
       const sigma = lerp(o.blurStart, o.blurEnd, t);
-      const [nextU, nextVelocity] = tf.tidy(() => {
+      const [nextU, nextDelta] = tf.tidy((): [tf.Tensor4D, tf.Tensor4D] => {
         // Jitter: the gradient at a randomly shifted image, shifted back, so the image cannot fit
-        // the features through pixel-exact patterns.
-        const [dy, dx] = o.jitter > 0 ? [rng.int(2 * o.jitter + 1) - o.jitter, rng.int(2 * o.jitter + 1) - o.jitter] : [0, 0];
+        // the features through pixel-exact patterns. (icnn also keeps the newest gradient in
+        // momentum unshifted — a misregistration we do not copy.)
+        const [dy, dx] = o.jitter > 0 ? [jitterRng.int(2 * o.jitter + 1) - o.jitter, jitterRng.int(2 * o.jitter + 1) - o.jitter] : [0, 0];
         const g = roll(gradient(roll(u, dy, dx)) as tf.Tensor4D, -dy, -dx);
-        const meanAbs = tf.maximum(tf.mean(tf.abs(g), [1, 2, 3], true), 1e-12);
-        const v = tf.add(tf.mul(velocity, o.momentum), tf.div(g, meanAbs));
-        let x = tf.mul(tf.sub(u, tf.mul(v, lr)), 1 - decay) as tf.Tensor4D;
-        x = gaussianBlur(x, sigma);
-        return [tf.clipByValue(x, -MEAN_GREY, 255 - MEAN_GREY) as tf.Tensor4D, v as tf.Tensor4D];
+        const meanAbs = tf.mean(tf.abs(g), [1, 2, 3], true);
+        const normalised = tf.where(tf.greater(meanAbs, 0), tf.div(g, tf.maximum(meanAbs, 1e-30)), g);
+        const step = tf.add(tf.mul(delta, o.momentum), normalised) as tf.Tensor4D;
+        const decayed = tf.mul(tf.sub(u, tf.mul(step, lr)), 1 - decay) as tf.Tensor4D;
+        return [gaussianBlur(decayed, sigma), step];
       });
-      tf.dispose([u, velocity]);
-      [u, velocity] = [nextU, nextVelocity];
+      tf.dispose([u, delta]);
+      [u, delta] = [nextU, nextDelta];
       if ((it + 1) % 10 === 0 || it + 1 === o.iterations) o.onProgress?.((it + 1) / o.iterations, `iteration ${it + 1}/${o.iterations}`);
       // Yield every step so heartbeats, cancellation and the worker's other tasks are served.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const pixels = tf.tidy(() => tf.clipByValue(tf.div(tf.add(u, MEAN_GREY), 255), 0, 1));
+    const pixels = tf.tidy(() => tf.clipByValue(tf.div(tf.add(u, centreTensor), 255), 0, 1));
     const data = (await pixels.data()) as Float32Array;
     pixels.dispose();
     return createImageBatch(count, size, size, data);
   } finally {
-    tf.dispose([u, velocity, ...targetTensors, ...weights]);
+    tf.dispose([u, delta, centreTensor]);
+    lossOf.dispose();
   }
 }

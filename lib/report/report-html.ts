@@ -1,17 +1,15 @@
 import { METRIC_INFO, isMetricName } from '../evaluation/metric-names';
+import type { NetworkProvenance } from '../evaluation/network-provenance';
 import type { LayerAccuracy, Score } from '../../workflows/contracts';
 import { barChart, lineChart } from './svg-charts';
 import { escapeMarkup } from './escape-markup';
+import { type LabelledGrid, labelledGridSvg } from './labelled-grid';
+import { CONTROL_LABEL, isControlMethod, orderMethods } from './method-groups';
 
-export interface ReportGrid {
+/** One stimulus set's grid of one subject: true images above each method's reconstructions. */
+export interface ReportGrid extends LabelledGrid {
   readonly subject: string;
   readonly stimulusSet: string;
-  /** Row labels, top to bottom: "true image" then one per method. */
-  readonly rows: readonly string[];
-  readonly ids: readonly string[];
-  readonly png: Uint8Array;
-  /** Pixel height of one grid row, to align the row labels. */
-  readonly rowHeight: number;
 }
 
 export interface ReportContent {
@@ -21,6 +19,8 @@ export interface ReportContent {
   readonly scores: readonly Score[];
   readonly decoding: readonly LayerAccuracy[];
   readonly grids: readonly ReportGrid[];
+  /** The feature network and the evaluation network, as the evaluate stage recorded them. */
+  readonly networks?: readonly NetworkProvenance[];
 }
 
 function baseMetric(metric: string): string {
@@ -33,9 +33,13 @@ export function metricArrow(metric: string): string {
   return isMetricName(base) ? (METRIC_INFO[base].higherIsBetter ? '↑' : '↓') : '';
 }
 
-/** The identification bar chart of one subject: stimulus sets × methods, chance at 0.5. */
+/** The identification bar chart of one subject: stimulus sets × methods (controls last), chance at 0.5. */
 export function identificationChart(scores: readonly Score[], subject: string): string {
-  const bars = scores.filter((s) => s.subject === subject && s.metric === 'pixel-identification').map((s) => ({ group: s.stimulusSet, series: s.method, value: s.value }));
+  const rows = scores.filter((s) => s.subject === subject && s.metric === 'pixel-identification');
+  const order = orderMethods(rows.map((s) => s.method));
+  const bars = [...rows]
+    .sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method))
+    .map((s) => ({ group: s.stimulusSet, series: isControlMethod(s.method) ? `${s.method} (control)` : s.method, value: s.value }));
   return barChart(`Pixel pairwise identification — ${subject}`, bars, { value: 0.5, label: 'chance 0.5' });
 }
 
@@ -52,27 +56,61 @@ export function decodingChart(decoding: readonly LayerAccuracy[], subject: strin
   return lineChart(`Decoding accuracy per layer — ${subject}`, layers, lines, 'correlation');
 }
 
-function metricsTable(scores: readonly Score[]): string {
-  const metrics = [...new Set(scores.map((s) => s.metric))];
-  const keys = [...new Set(scores.map((s) => `${s.subject}\u0000${s.method}\u0000${s.stimulusSet}`))];
-  const head = `<tr><th>subject</th><th>method</th><th>stimulus set</th>${metrics.map((m) => `<th>${escapeMarkup(m)} ${metricArrow(m)}</th>`).join('')}</tr>`;
-  const body = keys
-    .map((key) => {
-      const [subject, method, set] = key.split('\u0000') as [string, string, string];
-      const cells = metrics.map((m) => {
-        const score = scores.find((s) => s.subject === subject && s.method === method && s.stimulusSet === set && s.metric === m);
-        return `<td class="num">${score && Number.isFinite(score.value) ? score.value.toFixed(3) : '–'}</td>`;
-      });
-      return `<tr><td>${escapeMarkup(subject)}</td><td>${escapeMarkup(method)}</td><td>${escapeMarkup(set)}</td>${cells.join('')}</tr>`;
-    })
-    .join('');
-  return `<table>${head}${body}</table>`;
+/** A score cell: the mean, then its bootstrap interval when there is one. */
+function scoreCell(score: Score | undefined): string {
+  if (!score || !Number.isFinite(score.value)) return '<td class="num">–</td>';
+  const interval = score.low !== undefined && score.high !== undefined && Number.isFinite(score.low) && Number.isFinite(score.high) ? `<span class="ci"> [${score.low.toFixed(3)}, ${score.high.toFixed(3)}]</span>` : '';
+  return `<td class="num">${score.value.toFixed(3)}${interval}</td>`;
 }
 
+/** Every score: one row per subject, method and set (real methods first, then the controls), one column per metric. */
+export function metricsTable(scores: readonly Score[]): string {
+  const metrics = [...new Set(scores.map((s) => s.metric))];
+  const head = `<tr><th>subject</th><th>method</th><th>stimulus set (N images)</th>${metrics.map((m) => `<th>${escapeMarkup(m)} ${metricArrow(m)}</th>`).join('')}</tr>`;
+  const body: string[] = [];
+  for (const subject of [...new Set(scores.map((s) => s.subject))]) {
+    const ofSubject = scores.filter((s) => s.subject === subject);
+    const methods = orderMethods(ofSubject.map((s) => s.method));
+    let controlsStarted = false;
+    for (const method of methods) {
+      if (isControlMethod(method) && !controlsStarted) {
+        controlsStarted = true;
+        body.push(`<tr class="group"><td colspan="${3 + metrics.length}">${escapeMarkup(subject)} · ${escapeMarkup(CONTROL_LABEL)}</td></tr>`);
+      }
+      const ofMethod = ofSubject.filter((s) => s.method === method);
+      for (const set of [...new Set(ofMethod.map((s) => s.stimulusSet))]) {
+        const row = ofMethod.filter((s) => s.stimulusSet === set);
+        const images = Math.max(0, ...row.map((s) => s.images ?? 0));
+        const setCell = `${escapeMarkup(set)}${images > 0 ? ` (${images})` : ''}`;
+        const cells = metrics.map((m) => scoreCell(row.find((s) => s.metric === m)));
+        body.push(`<tr${isControlMethod(method) ? ' class="control"' : ''}><td>${escapeMarkup(subject)}</td><td>${escapeMarkup(method)}</td><td>${setCell}</td>${cells.join('')}</tr>`);
+      }
+    }
+  }
+  return `<table>${head}${body.join('')}</table>`;
+}
+
+/** What each network did, so a reader can check that feature identification was not self-scored. */
+export function networksSection(networks: readonly NetworkProvenance[]): string {
+  if (networks.length === 0) return '';
+  const role = (n: NetworkProvenance) => (n.role === 'features' ? 'feature network — decoded from the brain and matched by the reconstructions' : 'evaluation network — used only for feature-identification');
+  const items = networks.map((n) => `<li><b>${escapeMarkup(role(n))}</b>: ${escapeMarkup(n.name)}${n.seed !== undefined ? `, seed ${n.seed}` : ''}, ${escapeMarkup(n.weights)}</li>`);
+  return `<h2>Networks</h2><ul>${items.join('')}</ul>`;
+}
+
+/** The short guide printed above the numbers. */
+export const HOW_TO_READ = [
+  'Each number is the mean over the images of a set; the brackets give its 95 % bootstrap interval over images (1,000 seeded resamples): how much the mean depends on which images happen to be in the set. It does not cover measurement noise or other subjects. Methods whose intervals overlap widely are not shown to differ.',
+  'Pairwise identification (pixel-identification, feature-identification): chance 0.5. The reconstruction must be more correlated with its own true image than with one other image of the set, one foil at a time. It can be passed by low-frequency colour alone — a blur of the right average colour beats most foils — so a high score does not mean that a person would recognise the image.',
+  'N-way identification (nway-identification): chance 1/N for a set of N images. The own true image must be the most correlated of all N at once; one close foil is a failure.',
+  'feature-identification is measured in an evaluation network that was neither decoded nor optimised (see Networks), so a reconstruction cannot score by matching the optimiser’s own objective.',
+  'Controls (methods ending in -shuffled) come from the same pipeline with the pairing of brain data and images shuffled. They must be at chance; a control above chance means information about the test images reaches the reconstructions by another route than the brain data.',
+  'imagery mixes imagined natural images and imagined shapes, so it can be passed by telling the two kinds apart; imagery-natural and imagery-shapes score each kind with candidates of that kind only.',
+  'The reconstructions in the figures are shown as in the DIR papers: clipped at their own 2nd and 98th percentiles and stretched to the full range. The metrics are computed on the raw reconstructions.',
+] as const;
+
 function gridFigure(grid: ReportGrid): string {
-  const b64 = Buffer.from(grid.png).toString('base64');
-  const labels = grid.rows.map((r) => `<div>${escapeMarkup(r)}</div>`).join('');
-  return `<figure><figcaption>${escapeMarkup(grid.subject)} · ${escapeMarkup(grid.stimulusSet)} (${grid.ids.length} of the set; ${escapeMarkup(grid.ids.join(', '))})</figcaption><div class="grid"><div class="rowlabels" style="--row:${grid.rowHeight}px">${labels}</div><img alt="${escapeMarkup(`${grid.stimulusSet} reconstructions`)}" src="data:image/png;base64,${b64}"></div></figure>`;
+  return `<figure><figcaption>${escapeMarkup(grid.subject)} · ${escapeMarkup(grid.stimulusSet)} (${grid.columns.length} images of the set)</figcaption>${labelledGridSvg(grid)}</figure>`;
 }
 
 /**
@@ -82,7 +120,10 @@ function gridFigure(grid: ReportGrid): string {
 export function reportHtml(content: ReportContent): string {
   const subjects = [...new Set(content.scores.map((s) => s.subject))];
   const legend = Object.entries(METRIC_INFO)
-    .map(([name, info]) => `<li><b>${name}</b> ${info.higherIsBetter ? '↑' : '↓'} — ${escapeMarkup(info.description)}${info.chance !== undefined ? ` (chance ${info.chance})` : ''}</li>`)
+    .map(([name, info]) => {
+      const chance = info.chance !== undefined ? ` (chance ${info.chance})` : info.chanceText ? ` (chance ${escapeMarkup(info.chanceText)})` : '';
+      return `<li><b>${name}</b> ${info.higherIsBetter ? '↑' : '↓'} — ${escapeMarkup(info.description)}${chance}</li>`;
+    })
     .join('');
   const sections = subjects
     .map(
@@ -96,15 +137,17 @@ ${content.grids.filter((g) => g.subject === subject).map(gridFigure).join('\n')}
 <html lang="en"><head><meta charset="utf-8"><title>deeprecon — ${escapeMarkup(content.experiment)}</title>
 <style>
 body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:2em}.grid{display:flex;align-items:flex-start;gap:8px}
-.rowlabels{padding-top:2px}.rowlabels div{height:var(--row,98px);display:flex;align-items:center;font-size:12px}
-img{image-rendering:pixelated}figure{margin:1.5em 0}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.ci{color:#777;font-size:85%}tr.group td{background:#f3f3f3;font-style:italic}tr.control td{color:#555}
+.charts{display:flex;flex-wrap:wrap;gap:2em}.howto li{margin:.3em 0}
+figure{margin:1.5em 0}
 </style></head><body>
 <h1>deeprecon report — ${escapeMarkup(content.experiment)}</h1>
 <p>${escapeMarkup(content.description ?? '')}</p><p>Created ${escapeMarkup(content.createdAt)}.</p>
+<h2>How to read this</h2><ul class="howto">${HOW_TO_READ.map((t) => `<li>${escapeMarkup(t)}</li>`).join('')}</ul>
 <h2>Metrics</h2>${metricsTable(content.scores)}
 <ul>${legend}</ul>
+${networksSection(content.networks ?? [])}
 ${sections}
 </body></html>
 `;

@@ -66,6 +66,6 @@ describe('dead-leaves images', () => {
     expect(large.images.data.subarray(0, 4 * px)).toEqual(small.images.data.subarray(0, 4 * px));
     const testAt = (s: typeof small, n: number) => s.images.data.subarray(n * px, (n + 3) * px);
     expect(testAt(large, 6)).toEqual(testAt(small, 4));
-    expect(small.sets).toEqual(['train', 'train', 'train', 'train', 'test', 'test', 'test']);
+    expect(small.sets).toEqual(['train', 'train', 'train', 'train', 'natural', 'natural', 'natural']);
   });
 });

@@ -47,10 +47,10 @@ describe('artificial shapes and letters', () => {
       seed: 1, voxels: 30, trainRepeats: 1, testRepeats: 2, shapesRepeats: 3, lettersRepeats: 4, imageryRepeats: 5, noiseSd: 1,
     });
     const count = (set: string) => trials.sets.filter((s) => s === set).length;
-    expect([count('train'), count('test'), count('shapes'), count('letters'), count('imagery')]).toEqual([8, 24, 120, 40, 5 * 25]);
+    expect([count('train'), count('natural'), count('shapes'), count('letters'), count('imagery')]).toEqual([8, 24, 120, 40, 5 * 25]);
     const imagined = new Set(trials.stimulusIds.filter((_, i) => trials.sets[i] === 'imagery'));
     expect(imagined.size).toBe(25);
-    expect([...imagined].filter((id) => id.startsWith('test-'))).toHaveLength(10);
+    expect([...imagined].filter((id) => id.startsWith('natural-'))).toHaveLength(10);
     expect([...imagined].filter((id) => id.startsWith('shape-'))).toHaveLength(15);
   });
 });

@@ -64,6 +64,23 @@ describe('pairwiseIdentification', () => {
     expect(Array.from(acc)).toEqual([0.5, 0.5, 1]);
   });
 
+  it('follows bdpy with NaN: NaN columns dropped, constant candidates left out of the count, undefined own correlation 0', () => {
+    const rnd = new Random(7);
+    const truth = randomMatrix(rnd, 6, 10);
+    const pred = createMatrix(6, 10, truth.data.map((v) => v + 1.5 * rnd.normal()));
+    // A NaN anywhere in column 4 gives the same as dropping column 4 from both matrices.
+    const withNan = createMatrix(6, 10, pred.data.slice());
+    withNan.data[1 * 10 + 4] = Number.NaN;
+    const drop = (m: Matrix) => createMatrix(6, 9, Float32Array.from({ length: 54 }, (_, k) => m.data[Math.floor(k / 9) * 10 + (k % 9 < 4 ? k % 9 : (k % 9) + 1)]!));
+    expect(Array.from(pairwiseIdentification(withNan, truth))).toEqual(bruteForce(drop(pred), drop(truth)));
+    // True image 5 constant: no foil for anyone (denominator 4, not 5); prediction 5 scores 0.
+    const flat = createMatrix(6, 10, truth.data.slice());
+    flat.data.fill(0.2, 50, 60);
+    const acc = Array.from(pairwiseIdentification(pred, flat));
+    const firstFive = bruteForce(createMatrix(5, 10, pred.data.slice(0, 50)), createMatrix(5, 10, flat.data.slice(0, 50)));
+    expect(acc).toEqual([...firstFive, 0]);
+  });
+
   it('rejects mismatched shapes and too few items', () => {
     const rnd = new Random(6);
     expect(() => pairwiseIdentification(randomMatrix(rnd, 3, 4), randomMatrix(rnd, 3, 5))).toThrow(/shapes differ/);

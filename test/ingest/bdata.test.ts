@@ -171,7 +171,7 @@ describe('bdataToTrials', () => {
     const b = await readBData(await writeBData(smallBData()), SRC);
     const t = bdataToTrials(b, SRC);
     expect(t.stimulusIds).toEqual(['img_1', 'img_2', 'img_3', 'img_4', 'img_5', 'img_6', 'img_7', 'img_8', 'img_101', 'img_102', 'img_103', 'img_104']);
-    expect(t.sets).toEqual([...Array<string>(8).fill('train'), ...Array<string>(4).fill('test')]);
+    expect(t.sets).toEqual([...Array<string>(8).fill('train'), ...Array<string>(4).fill('natural')]);
     expect(Array.from(t.runs)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
     expect(Array.from(t.blocks)).toEqual([2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 14, 15]);
     expect(t.voxels.rows).toBe(12);

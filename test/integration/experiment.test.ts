@@ -59,22 +59,22 @@ describe('an experiment end to end on a real Temporal server', () => {
     const first = await runTiny('cache');
     const label = (s: { stage: string; variant?: string }) => (s.variant ? `${s.stage}:${s.variant}` : s.stage);
     expect(first.stages.map(label)).toEqual([
-      'stimuli', 'features', 'generator', 'simulate', 'preprocess', 'decode', 'cgan',
-      'reconstruct:icnn-gd', 'reconstruct:icnn-dgn', 'reconstruct:cgan',
-      'reconstruct:icnn-gd-ceiling', 'evaluate', 'report',
+      'stimuli', 'features', 'generator', 'simulate', 'preprocess', 'decode', 'decode:shuffled', 'cgan',
+      'reconstruct:icnn-gd', 'reconstruct:icnn-dgn', 'reconstruct:cgan', 'reconstruct:icnn-gd-ceiling',
+      'reconstruct:icnn-gd-shuffled', 'reconstruct:icnn-dgn-shuffled', 'reconstruct:cgan-shuffled', 'evaluate', 'report',
     ]);
     // The report is copied next to the summary: one self-contained HTML page and its figures.
     const html = await fs.readFile(path.join(dir, 'runs', 'cache', 'report.html'), 'utf8');
     expect(html).toContain('deeprecon report — cache');
     expect(await fs.readdir(path.join(dir, 'runs', 'cache', 'figures'))).toEqual(
-      expect.arrayContaining(['decoding-sim01.svg', 'identification-sim01.svg', 'reconstructions-sim01-test.png']),
+      expect.arrayContaining(['decoding-sim01.svg', 'identification-sim01.svg', 'reconstructions-sim01-natural.png', 'reconstructions-sim01-natural-labelled.svg']),
     );
     expect(first.stages.every((s) => !s.cached)).toBe(true);
-    expect(first.scores.filter((s) => s.method === 'icnn-gd').map((s) => s.metric)).toEqual(['pixel-identification', 'pixcorr', 'ssim', 'feature-identification:conv2_2', 'feature-identification:fc1']);
-    expect(new Set(first.scores.map((s) => s.method))).toEqual(new Set(['icnn-gd', 'icnn-dgn', 'cgan', 'icnn-gd-ceiling']));
+    expect(first.scores.filter((s) => s.method === 'icnn-gd').map((s) => s.metric)).toEqual(['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification:conv2_2', 'feature-identification:fc1']);
+    expect(new Set(first.scores.map((s) => s.method))).toEqual(new Set(['icnn-gd', 'icnn-dgn', 'cgan', 'icnn-gd-ceiling', 'icnn-gd-shuffled', 'icnn-dgn-shuffled', 'cgan-shuffled']));
     // The ceiling, from true features, is reported for the natural test set only.
-    expect(first.scores.filter((s) => s.method.endsWith('-ceiling')).every((s) => s.stimulusSet === 'test')).toBe(true);
-    expect(first.scores[0]).toMatchObject({ subject: 'sim01', method: 'icnn-gd', stimulusSet: 'test', metric: 'pixel-identification' });
+    expect(first.scores.filter((s) => s.method.endsWith('-ceiling')).every((s) => s.stimulusSet === 'natural')).toBe(true);
+    expect(first.scores[0]).toMatchObject({ subject: 'sim01', method: 'icnn-gd', stimulusSet: 'natural', metric: 'pixel-identification' });
     const summary = JSON.parse(await fs.readFile(path.join(dir, 'runs', 'cache', 'summary.json'), 'utf8'));
     expect(summary.scores).toEqual(first.scores);
 
@@ -86,9 +86,10 @@ describe('an experiment end to end on a real Temporal server', () => {
     const cached = Object.fromEntries(changed.stages.map((s) => [label(s), s.cached]));
     // The GAN reads voxels, not decoded features: its training and reconstructions stay cached.
     expect(cached).toEqual({
-      stimuli: true, features: true, generator: true, simulate: true, preprocess: true, decode: false, cgan: true,
+      stimuli: true, features: true, generator: true, simulate: true, preprocess: true, decode: false, 'decode:shuffled': false, cgan: true,
       'reconstruct:icnn-gd': false, 'reconstruct:icnn-dgn': false, 'reconstruct:cgan': true,
-      'reconstruct:icnn-gd-ceiling': true, evaluate: false, report: false,
+      'reconstruct:icnn-gd-ceiling': true, 'reconstruct:icnn-gd-shuffled': false, 'reconstruct:icnn-dgn-shuffled': false,
+      'reconstruct:cgan-shuffled': true, evaluate: false, report: false,
     });
     // Status explains why: decode's own config changed; the later stages got new inputs.
     const reasons = Object.fromEntries(changed.stages.map((s) => [label(s), s.reason]));
@@ -123,12 +124,12 @@ describe('an experiment end to end on a real Temporal server', () => {
     const result = await runTiny('s3', {
       store: { type: 's3', bucket: 'deeprecon-it', prefix: 'team/a', endpoint: s3.endpoint, forcePathStyle: true },
     });
-    expect(result.stages).toHaveLength(13);
+    expect(result.stages).toHaveLength(17);
     const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true });
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'deeprecon-it', Prefix: 'team/a/stages/' }));
     client.destroy();
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
-    expect(keys.filter((k) => k.endsWith('manifest.json'))).toHaveLength(13);
+    expect(keys.filter((k) => k.endsWith('manifest.json'))).toHaveLength(17);
     const trials = keys.find((k) => k.includes('/simulate/') && k.endsWith('trials.arrow'))!;
     expect(trials).toBeDefined();
 
@@ -144,6 +145,6 @@ describe('an experiment end to end on a real Temporal server', () => {
       'print(t.num_rows, t.schema.field("voxels").type, t.column("stimulus_id")[0])',
     ].join('\n');
     const { stdout } = await run(resolveTool('python'), ['-c', script, local]);
-    expect(stdout).toMatch(/^60 fixed_size_list<item: float( not null)?>\[120\] (train|test)-\d{4}\n$/);
+    expect(stdout).toMatch(/^60 fixed_size_list<item: float( not null)?>\[120\] (train|natural)-\d{4}\n$/);
   });
 });

@@ -66,9 +66,10 @@ describe('the real-data path (image folder + BData HDF5 files)', () => {
     await initBackend('auto');
     // The pipeline simulates from the stored (8-bit PNG) images, so do the same here.
     const stored = decodeStimulusTable(encodeStimulusTable(stimuli), 'stimuli');
-    const trials = simulateResponses(stored, { seed: 5, voxels: 120, trainRepeats: 1, testRepeats: 2, imageryRepeats: 0, noiseSd: 5 });
+    // The tiny config's subject: the schema's defaults for everything it does not set.
+    const trials = simulateResponses(stored, { seed: 5, voxels: 120, trainRepeats: 1, testRepeats: 2, imageryRepeats: 0, noiseSd: 2 });
     const files: string[] = [];
-    for (const set of ['train', 'test']) {
+    for (const set of ['train', 'natural']) {
       const rows = trials.sets.flatMap((s, i) => (s === set ? [i] : []));
       const file = path.join(dir, `sub-01_${set}.h5`);
       await fs.writeFile(file, await writeBData(trialsToBData(subsetOf(trials, rows))));
@@ -80,13 +81,14 @@ describe('the real-data path (image folder + BData HDF5 files)', () => {
     });
     const real = await run(realFile);
 
-    expect(real.stages.map((s) => s.stage)).toEqual(['stimuli', 'features', 'generator', 'ingest', 'preprocess', 'decode', 'cgan', 'reconstruct', 'reconstruct', 'reconstruct', 'reconstruct', 'evaluate', 'report']);
+    // Reconstruct: three methods, the icnn-gd ceiling and the three shuffled controls (their decoder is the second decode).
+    expect(real.stages.map((s) => s.stage)).toEqual(['stimuli', 'features', 'generator', 'ingest', 'preprocess', 'decode', 'decode', 'cgan', ...Array(7).fill('reconstruct'), 'evaluate', 'report']);
     expect(real.scores.map((s) => [s.stimulusSet, s.metric])).toEqual(simulated.scores.map((s) => [s.stimulusSet, s.metric]));
     real.scores.forEach((s, i) => expect(s.value).toBeCloseTo(simulated.scores[i]!.value, 4));
     real.decoding.forEach((d, i) => expect(d.patternCorrelation).toBeCloseTo(simulated.decoding[i]!.patternCorrelation, 5));
 
     // A trial whose stimulus has no image is a clear, non-retryable error naming the files.
-    await fs.rm(path.join(dir, 'images', 'test', 'test-0001.png'));
-    await expect(run(realFile)).rejects.toThrow(/ingest: .*sub-01_train\.h5.*stimulus id\(s\) have no image among the stimuli: test-0001/);
+    await fs.rm(path.join(dir, 'images', 'natural', 'natural-0001.png'));
+    await expect(run(realFile)).rejects.toThrow(/ingest: .*sub-01_train\.h5.*stimulus id\(s\) have no image among the stimuli: natural-0001/);
   });
 });

@@ -65,7 +65,7 @@ describe('a sweep of 3 subjects × 2 parameter points', () => {
       searchAttributes: true,
     });
     expect(result.points.map((p) => p.state)).toEqual(Array(6).fill('done'));
-    const metrics = 5 * 4; // five metrics for each of the three methods and the icnn-gd ceiling
+    const metrics = 6 * 7; // six metrics (pairwise, n-way, PixCorr, SSIM, two feature layers) for each of the three methods, the icnn-gd ceiling and the three shuffled controls
     expect(result.rows).toHaveLength(6 * metrics);
     expect(new Set(result.rows.map((r) => r.params))).toEqual(new Set(['{"decode.alpha":10}', '{"decode.alpha":1000}']));
     const csv = await fs.readFile(path.join(dir, 'runs', 'tiny-sweep', 'results.csv'), 'utf8');
@@ -103,7 +103,8 @@ describe('a sweep of 3 subjects × 2 parameter points', () => {
           return payload ? [defaultPayloadConverter.fromPayload<StageResult>(payload)] : [];
         });
         expect(results.filter((r) => ['stimuli', 'features', 'generator'].includes(r.stage)).map((r) => r.reason)).toEqual(['cached', 'cached', 'cached']);
-        expect(results.filter((r) => r.stage === 'decode').map((r) => r.reason)).toEqual(['new']);
+        // Two decoders per point: the real one and the shuffled-label control's.
+        expect(results.filter((r) => r.stage === 'decode').map((r) => r.reason)).toEqual(['new', 'new']);
       }
     } finally {
       await connection.close();

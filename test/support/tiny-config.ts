@@ -10,7 +10,8 @@ export async function writeTinyConfig(dir: string, name: string, overrides: Reco
     stimuli: { seed: 2, imageSize: 32, trainImages: 48, testImages: 6, shapes: false, letters: false },
     subjects: [{ name: 'sim01', source: { type: 'simulated', seed: 5, voxels: 120, trainRepeats: 1, testRepeats: 2, imageryRepeats: 0 } }],
     decode: { alpha: 10 },
-    reconstruct: { iterations: 8, generator: { epochs: 1 }, cgan: { epochs: 1, batchSize: 16 } },
+    // All three kinds of method (pixels, generator latent, end-to-end GAN), not only the default's.
+    reconstruct: { methods: ['icnn-gd', 'icnn-dgn', 'cgan'], iterations: 8, generator: { epochs: 1 }, cgan: { epochs: 1, batchSize: 16 } },
     ...overrides,
   };
   const file = path.join(dir, `${name}.yaml`);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GABOR_LEVELS, gaborEnergyPyramid, ORIENTATIONS } from './gabor-energy';
 import { gaussianFields, poolChannels } from './receptive-fields';
+import { rectifiedColourTerm } from './rectified-colour-term';
 import type { VoxelPopulation } from './voxel-population';
 
 /**
@@ -25,13 +26,30 @@ function weightsTensor(weights: Float32Array, voxels: number, k: number): tf.Ten
 }
 
 /**
+ * How a voxel's luminance and colour preference enters its drive. `rectified` (default): the
+ * voxel pools half-wave rectified, colour-tuned subunits of both polarities (see
+ * `rectified-colour-term.ts`), as populations of colour- and polarity-selective cells do, so at
+ * most a small part of any voxel's response is linear in the pixels.
+ * `linear`: the signed term RF_v * Σ_c b_c C_c / SD_c, which makes pixel identification close to
+ * linear pixel decoding (kept only for comparison).
+ */
+export type PixelTerms = 'rectified' | 'linear';
+
+/**
+ * A rectified subunit has a smaller SD than the signed one it replaces, and pooling shrinks it
+ * further; this gain keeps the term's share of the drive of the order of the linear one's, so
+ * switching `PixelTerms` changes the kind of response more than its strength.
+ */
+const RECTIFIED_GAIN = 2;
+
+/**
  * Early-area voxels (compressive spatial summation of Gabor energy, Kay et al. 2013, plus a
- * signed luminance and colour-opponent term): for voxel v and image s,
- *   drive = sqrt(Σ_{l,o} w_lo · RF_v * E_lo(s)) / ENERGY_SD + Σ_c b_c · (RF_v * C_c(s)) / OPPONENT_SD_c
+ * luminance and colour-opponent term, see `PixelTerms`): for voxel v and image s,
+ *   drive = sqrt(Σ_{l,o} w_lo · RF_v * E_lo(s)) / ENERGY_SD + RF_v * ([p]₊ + w_v·[−p]₊), p = Σ_c b_c · C_c(s) / OPPONENT_SD_c
  * where E_lo is the Gabor energy at level l and orientation o, C_c the opponent channels.
  * Returns [N, voxels.length].
  */
-export function gaborVoxelDrive(opponent: tf.Tensor4D, population: VoxelPopulation, voxels: readonly number[]): tf.Tensor2D {
+export function gaborVoxelDrive(opponent: tf.Tensor4D, population: VoxelPopulation, voxels: readonly number[], pixelTerms: PixelTerms = 'rectified'): tf.Tensor2D {
   return tf.tidy(() => {
     const [, height, width] = opponent.shape;
     const cx = pick(population.cx, voxels);
@@ -48,9 +66,13 @@ export function gaborVoxelDrive(opponent: tf.Tensor4D, population: VoxelPopulati
       const pooled = poolChannels(level, fields).mul(levelWeights.transpose().reshape([1, perLevel, voxels.length])).sum(1) as tf.Tensor2D;
       energy = energy ? (energy.add(pooled) as tf.Tensor2D) : pooled;
     });
-    const fields = tf.tensor2d(gaussianFields({ height, width, cell: 1 }, cx, cy, sd), [height * width, voxels.length]);
-    const opponentWeights = weightsTensor(pick(population.opponentWeights, voxels, 3), voxels.length, 3).div(tf.tensor3d([...OPPONENT_SD], [1, 3, 1]));
-    const linear = poolChannels(opponent, fields).mul(opponentWeights).sum(1);
-    return energy!.sqrt().div(ENERGY_SD).add(linear) as tf.Tensor2D;
+    const fieldValues = gaussianFields({ height, width, cell: 1 }, cx, cy, sd);
+    // voxels × 3 tuning weights, each channel in units of its typical SD.
+    const tuning = pick(population.opponentWeights, voxels, 3).map((w, i) => w / OPPONENT_SD[i % 3]!);
+    const pixelTerm =
+      pixelTerms === 'linear'
+        ? poolChannels(opponent, tf.tensor2d(fieldValues, [height * width, voxels.length])).mul(weightsTensor(tuning, voxels.length, 3)).sum(1)
+        : tf.tensor2d(rectifiedColourTerm(opponent.dataSync() as Float32Array, opponent.shape[0], height * width, fieldValues, tuning, pick(population.oppositePolarity, voxels)), [opponent.shape[0], voxels.length]).mul(RECTIFIED_GAIN);
+    return energy!.sqrt().div(ENERGY_SD).add(pixelTerm) as tf.Tensor2D;
   });
 }

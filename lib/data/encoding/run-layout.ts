@@ -2,7 +2,7 @@ import type { Random } from '../../random';
 import type { StimulusSet } from '../trials';
 
 /** How many test images and shapes are imagined in the imagery runs (the paper: ~10 + 15). */
-export const IMAGERY_FROM = { test: 10, shapes: 15 } as const;
+export const IMAGERY_FROM = { natural: 10, shapes: 15 } as const;
 /** Trials per run (the paper: 50 images per training run). */
 export const TRIALS_PER_RUN = 50;
 

@@ -12,6 +12,8 @@ const PROTOTYPE_SPREAD = 0.8;
 /** Spatial-frequency tuning: preferred wavelength per RF SD, and tuning width in octaves. */
 const WAVELENGTH_PER_RF_SD = 3;
 const FREQUENCY_TUNING_OCTAVES = 0.75;
+/** Range of the opposite-polarity weight: the linear part of a rectified term is (1 − w)/(1 + w) ≤ 18 % of it. */
+const OPPOSITE_POLARITY = [0.7, 1] as const;
 /** Default SD of log voxel gain: heterogeneous SNR within an area. */
 export const DEFAULT_GAIN_SD = 0.5;
 
@@ -30,6 +32,11 @@ export interface VoxelPopulation {
   readonly energyWeights: Float32Array;
   /** voxels × 3: weights of RF-pooled luminance, red–green, blue–yellow (Gabor voxels). */
   readonly opponentWeights: Float32Array;
+  /**
+   * Weight of the opposite-polarity subunit pooled with the tuned one (rectified pixel terms):
+   * near 1, a voxel pools ON and OFF cells almost equally, so little of its response is linear.
+   */
+  readonly oppositePolarity: Float32Array;
   /** voxels × PREFERENCES × channels: unit preferred directions in shape-network space. */
   readonly preferred: Float32Array;
   /** Seed of the shape network's weights. */
@@ -93,5 +100,8 @@ export function drawVoxelPopulation(rng: Random, count: number, height: number, 
     gain[v] = a.gain * Math.exp(gainSd * rng.normal() - gainSd * gainSd);
     responsive[v] = rng.next() < UNRESPONSIVE ? 0 : 1;
   }
-  return { count, area, cx, cy, rfSd, responsive, gain, energyWeights, opponentWeights, preferred, networkSeed: Math.floor(rng.next() * 2 ** 31), roiMasks: roiMasksOf(area) };
+  const networkSeed = Math.floor(rng.next() * 2 ** 31);
+  // Drawn last, so the draws above are those of populations without it.
+  const oppositePolarity = Float32Array.from({ length: count }, () => rng.uniform(OPPOSITE_POLARITY[0], OPPOSITE_POLARITY[1]));
+  return { count, area, cx, cy, rfSd, responsive, gain, energyWeights, opponentWeights, oppositePolarity, preferred, networkSeed, roiMasks: roiMasksOf(area) };
 }

@@ -1,0 +1,204 @@
+/**
+ * The simulated subject's realism components, each switched off (or back to the earlier model)
+ * one at a time against the default: single-trial voxel reliability, feature decoding accuracy,
+ * and identification of icnn-gd reconstructions from decoded features — the pipeline's own
+ * library code, in-process (no Temporal), at the default experiment's scale. Prints a Markdown
+ * table for docs/simulation.md and writes each variant's image grid (true row, reconstruction row)
+ * as a PNG when --grids DIR is given.
+ * With --reliability only the default subject's per-ROI reliability table is printed (~30 s).
+ * Run: npx tsc -p tsconfig.json && node dist/bench/simulation-ablation.js [--variants a,b] [--iterations 200] [--grids DIR] [--reliability]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../lib/compute/backend';
+import { proceduralStimuli } from '../lib/data/procedural-stimuli';
+import { type SimulateConfig, simulateResponses } from '../lib/data/simulated-subject';
+import { fitRidgeProjection } from '../lib/decoding/ridge';
+import { columnCorrelations, correlationMatrix } from '../lib/evaluation/correlation';
+import { finiteMean } from '../lib/evaluation/finite-mean';
+import { extractFeatures } from '../lib/features/cnn';
+import { openNetwork } from '../lib/features/networks';
+import { type ImageBatch, imageView, selectImages } from '../lib/images/image-batch';
+import { encodePng } from '../lib/images/png';
+import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
+import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
+import { featureStd, rescaleFeatures } from '../lib/reconstruction/feature-scaling';
+import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
+import { meanImage } from '../lib/reconstruction/mean-image';
+import { median } from './median';
+
+const SIZE = 32;
+const BASE: SimulateConfig = { seed: 1, voxels: 1500, trainRepeats: 2, testRepeats: 8, imageryRepeats: 20, noiseSd: 2 };
+/** Each variant changes one component of the default subject. */
+const VARIANTS: Record<string, Partial<SimulateConfig>> = {
+  default: {},
+  'white noise (no shared noise)': { sharedNoise: 0 },
+  'linear drift only': { slowDriftSd: 0 },
+  'linear pixel terms': { pixelTerms: 'linear' },
+  'imagery as scaled copy': { imagery: 'scaled-copy' },
+  'earlier noise level (noiseSd 5)': { noiseSd: 5 },
+};
+
+interface Row {
+  variant: string;
+  reliability: number;
+  decoding: Record<string, number>;
+  pairwise: Record<string, number>;
+  nway: Record<string, number>;
+}
+
+/** Pixel-correlation pairwise (ties fail) and n-way (top-1 among the set) identification. */
+function identification(recon: ImageBatch, truth: ImageBatch): { pairwise: number; nway: number } {
+  const px = truth.height * truth.width * 3;
+  const n = truth.count;
+  const c = correlationMatrix(createMatrix(n, px, recon.data), createMatrix(n, px, truth.data));
+  let pairwise = 0;
+  let nway = 0;
+  for (let i = 0; i < n; i++) {
+    let wins = 0;
+    for (let j = 0; j < n; j++) if (j !== i && c[i * n + j]! < c[i * n + i]!) wins++;
+    pairwise += wins / (n - 1);
+    if (wins === n - 1) nway++;
+  }
+  return { pairwise: pairwise / n, nway: nway / n };
+}
+
+/** Per voxel, the correlation between the two presentations of each training image. */
+function reliabilities(X: Matrix, ids: readonly string[]): number[] {
+  const first = new Map<string, number>();
+  const pairs: [number, number][] = [];
+  ids.forEach((id, i) => (first.has(id) ? pairs.push([first.get(id)!, i]) : first.set(id, i)));
+  const V = X.cols;
+  const a = createMatrix(V, pairs.length);
+  const b = createMatrix(V, pairs.length);
+  pairs.forEach(([i, j], k) => {
+    for (let v = 0; v < V; v++) {
+      a.data[v * pairs.length + k] = X.data[i * V + v]!;
+      b.data[v * pairs.length + k] = X.data[j * V + v]!;
+    }
+  });
+  const r: number[] = [];
+  for (let v = 0; v < V; v++) r.push(pearsonRows(a, b, v));
+  return r;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.round(q * (sorted.length - 1))]!;
+}
+
+/** Per-ROI distribution of single-trial reliability (the VC columns, in voxel order). */
+function printReliabilityByRoi(r: readonly number[], masks: Record<string, Uint8Array>): void {
+  console.log('| ROI | voxels | mean | 10th pct | median | 90th pct | 99th pct |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const roi of ['V1', 'V2', 'V3', 'V4', 'LOC', 'FFA', 'PPA', 'VC']) {
+    const values = r.filter((_, v) => masks[roi]![v]).sort((x, y) => x - y);
+    const mean = values.reduce((x, y) => x + y, 0) / values.length;
+    console.log(`| ${roi} | ${values.length} | ${[mean, ...[0.1, 0.5, 0.9, 0.99].map((q) => quantile(values, q))].map((x) => x.toFixed(3)).join(' | ')} |`);
+  }
+}
+
+function pearsonRows(a: Matrix, b: Matrix, row: number): number {
+  const n = a.cols;
+  const x = a.data.subarray(row * n, (row + 1) * n);
+  const y = b.data.subarray(row * n, (row + 1) * n);
+  let mx = 0;
+  let my = 0;
+  for (let k = 0; k < n; k++) [mx, my] = [mx + x[k]! / n, my + y[k]! / n];
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) [sxy, sxx, syy] = [sxy + (x[k]! - mx) * (y[k]! - my), sxx + (x[k]! - mx) ** 2, syy + (y[k]! - my) ** 2];
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+function writeGrid(rows: ImageBatch[], file: string, scale = 3): void {
+  const s = SIZE;
+  const cols = Math.max(...rows.map((r) => r.count));
+  const H = rows.length * (s + 1) * scale;
+  const W = cols * (s + 1) * scale;
+  const out = new Float32Array(H * W * 3).fill(1);
+  rows.forEach((batch, r) => {
+    for (let i = 0; i < batch.count; i++) {
+      const img = imageView(batch, i);
+      for (let y = 0; y < s * scale; y++) {
+        for (let x = 0; x < s * scale; x++) {
+          for (let ch = 0; ch < 3; ch++) out[((r * (s + 1) * scale + y) * W + i * (s + 1) * scale + x) * 3 + ch] = img[(Math.floor(y / scale) * s + Math.floor(x / scale)) * 3 + ch]!;
+        }
+      }
+    }
+  });
+  fs.writeFileSync(file, encodePng(out, H, W));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { variants: { type: 'string' }, iterations: { type: 'string', default: '200' }, grids: { type: 'string' }, reliability: { type: 'boolean', default: false } } });
+  const backend = await initBackend('auto');
+  const names = values.variants ? values.variants.split(',') : Object.keys(VARIANTS);
+  const iterations = Number(values.iterations);
+  console.log(`backend ${backend}; ${SIZE} px, ${BASE.voxels} voxels, icnn-gd ${iterations} iterations from the mean image, all layers, ridge α 100`);
+  const stimuli = proceduralStimuli({ seed: 1, imageSize: SIZE, trainImages: 1200, testImages: 50, shapes: true, letters: true });
+  if (values.reliability) {
+    const trials = simulateResponses(stimuli, BASE);
+    const pre = preprocessTrials(trials, { roi: 'VC', averageTestTrials: true, trainSet: 'train', testSets: [] });
+    printReliabilityByRoi(reliabilities(pre.train.X, pre.train.stimulusIds), trials.roiMasks);
+    return;
+  }
+  const net = openNetwork('vgg-mini', 7, SIZE);
+  const features = await extractFeatures(net, stimuli.images, { batchSize: 100 });
+  const index = new Map(stimuli.ids.map((id, i) => [id, i]));
+  const rowsOf = (ids: readonly string[]) => ids.map((id) => index.get(id)!);
+  const trainImages = stimuli.sets.flatMap((s, i) => (s === 'train' ? [i] : []));
+  const mean = meanImage(stimuli.images, trainImages);
+  const std0 = Object.fromEntries(net.layerNames.map((l) => [l, featureStd(selectRows(features[l]!, trainImages), net.layerShapes[l]!)]));
+  const table: Row[] = [];
+  for (const name of names) {
+    const variant = VARIANTS[name];
+    if (!variant) throw new Error(`unknown variant "${name}" (${Object.keys(VARIANTS).join(', ')})`);
+    const t0 = performance.now();
+    const trials = simulateResponses(stimuli, { ...BASE, ...variant });
+    const sets = [...new Set(trials.sets)].filter((s) => s !== 'train');
+    const pre = preprocessTrials(trials, { roi: 'VC', averageTestTrials: true, trainSet: 'train', testSets: sets });
+    const projection = fitRidgeProjection(pre.train.X, sets.map((s) => pre.test[s]!.X), 100);
+    const decoded: Record<string, Matrix[]> = {};
+    for (const layer of net.layerNames) decoded[layer] = await projection.predict(selectRows(features[layer]!, rowsOf(pre.train.stimulusIds)));
+    projection.dispose();
+    const reliability = reliabilities(pre.train.X, pre.train.stimulusIds);
+    if (name === 'default') printReliabilityByRoi(reliability, trials.roiMasks);
+    const row: Row = { variant: name, reliability: median(reliability), decoding: {}, pairwise: {}, nway: {} };
+    const gridRows: ImageBatch[] = [];
+    for (const [si, set] of sets.entries()) {
+      const ids = pre.test[set]!.stimulusIds;
+      const truth = selectImages(stimuli.images, rowsOf(ids));
+      row.decoding[set] = finiteMean(net.layerNames.map((l) => finiteMean(columnCorrelations(decoded[l]![si]!, selectRows(features[l]!, rowsOf(ids))))));
+      const targets = Object.fromEntries(net.layerNames.map((l) => [l, rescaleFeatures(decoded[l]![si]!, net.layerShapes[l]!, std0[l]!)]));
+      const recon = await reconstructIcnnGd(net, targets, { iterations, seed: 1, start: 'mean', meanImage: mean });
+      const score = identification(recon, truth);
+      row.pairwise[set] = score.pairwise;
+      row.nway[set] = score.nway;
+      gridRows.push(truth, recon);
+    }
+    table.push(row);
+    console.log(`${name}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if (values.grids) {
+      fs.mkdirSync(values.grids, { recursive: true });
+      writeGrid(gridRows, path.join(values.grids, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`));
+    }
+  }
+  net.dispose();
+  const sets = Object.keys(table[0]!.pairwise);
+  console.log(`\n| variant | VC median single-trial r | mean profile r (${sets.join(' / ')}) | ${sets.map((s) => `${s} pairwise / n-way`).join(' | ')} |`);
+  console.log(`|---|---|---|${sets.map(() => '---').join('|')}|`);
+  for (const r of table) {
+    console.log(`| ${r.variant} | ${r.reliability.toFixed(3)} | ${sets.map((s) => r.decoding[s]!.toFixed(2)).join(' / ')} | ${sets.map((s) => `${r.pairwise[s]!.toFixed(3)} / ${r.nway[s]!.toFixed(3)}`).join(' | ')} |`);
+  }
+  console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

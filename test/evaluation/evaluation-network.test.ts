@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../configs/config-error';
+import { parseExperimentConfig } from '../../configs/load';
+import { networkProvenance, sameNetwork } from '../../lib/evaluation/network-provenance';
+
+const base = `name: demo
+subjects:
+  - name: s1
+    source: { type: simulated }
+`;
+
+function rejection(text: string): string {
+  try {
+    parseExperimentConfig(text, 'exp.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('the evaluation network', () => {
+  it('defaults to vgg-mini with seed 1001, not the features stage’s seed 7', () => {
+    const config = parseExperimentConfig(base, 'exp.yaml');
+    expect(config.features).toMatchObject({ network: 'vgg-mini', seed: 7 });
+    expect(config.evaluate.network).toMatchObject({ network: 'vgg-mini', seed: 1001 });
+    expect(config.evaluate.metrics).toContain('nway-identification');
+    expect(config.reconstruct.ceiling).toEqual(['natural']);
+    expect(networkProvenance('evaluation', config.evaluate.network)).toEqual({ role: 'evaluation', name: 'vgg-mini', seed: 1001, weights: 'random He-normal weights' });
+  });
+
+  it('is refused when it is the decoded and optimised network', () => {
+    const message = rejection(`${base}features: { seed: 3 }\nevaluate:\n  network: { seed: 3 }\n`);
+    expect(message).toMatch(/exp\.yaml(:\d+)?: evaluate\.network: evaluate\.network is the network that is decoded and optimised \(features: vgg-mini with seed 3\)/);
+    expect(() => parseExperimentConfig(`${base}features: { seed: 3 }\nevaluate:\n  network: { seed: 4 }\n`, 'exp.yaml')).not.toThrow();
+  });
+
+  it('compares built-in networks by seed and model folders by path', () => {
+    const vgg = (seed: number) => ({ network: 'vgg-mini' as const, seed });
+    const model = (modelPath: string) => ({ network: 'tfjs-model' as const, seed: 1, modelPath });
+    expect(sameNetwork(vgg(7), vgg(7))).toBe(true);
+    expect(sameNetwork(vgg(7), vgg(1001))).toBe(false);
+    expect(sameNetwork(model('/m/vgg19'), model('/m/vgg19/'))).toBe(true);
+    expect(sameNetwork(model('/m/vgg19'), model('/m/alexnet'))).toBe(false);
+    expect(sameNetwork(vgg(1), model('/m/vgg19'))).toBe(false);
+  });
+});
