@@ -11,9 +11,9 @@ export const CODE_VERSIONS: Record<StageName, string> = {
   preprocess: 'preprocess-2',
   features: 'features-1',
   decode: 'decode-3',
-  reconstruct: 'reconstruct-3',
+  reconstruct: 'reconstruct-4',
   evaluate: 'evaluate-3',
   report: 'report-2',
   generator: 'generator-1',
-  cgan: 'cgan-1',
+  cgan: 'cgan-2',
 };

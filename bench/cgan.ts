@@ -1,11 +1,17 @@
 /**
  * The end-to-end cGAN (lib/gan) on data of the default experiment's shape: 2,400 training trials
- * × 1,500 z-scored voxels, 1,200 distinct 32×32 images (each shown twice), wasm backend.
+ * × 1,500 z-scored voxels, 1,200 distinct 32×32 images (each shown twice), wasm backend,
+ * trained on one averaged pair per image (the default `trainOn: averages`).
+ * `--data simulated`: instead the default experiment's own data (configs/default.yaml: procedural
+ * stimuli, simulated subject, preprocessing) and, after training, whether conditions are used:
+ * pixel pairwise identification of the generated natural test images (averaged test patterns) vs
+ * their true images, and the diversity ratio (mean pairwise pixel distance between generated
+ * images / that between the true ones; a collapsed generator scores ~0).
  * Reports the training time of the default configuration (TRAIN_CGAN_DEFAULTS, seconds per epoch
  * as the median over epochs, and the total), then generation throughput for 50 test trials
  * (median of timed repeats after one warm-up) with 1 and 4 z draws per trial.
  * Data are random (timing does not depend on content).
- * Run: npx tsc -p tsconfig.json && node dist/bench/cgan.js [--epochs N] [--backend wasm|cpu|tensorflow]
+ * Run: npx tsc -p tsconfig.json && node dist/bench/cgan.js [--epochs N] [--backend wasm|cpu|tensorflow] [--data random|simulated] [--trainOn averages|trials]
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -15,9 +21,17 @@ import { disposeCgan } from '../lib/gan/cgan-model';
 import { generateFromVoxels } from '../lib/gan/generate';
 import { TRAIN_CGAN_DEFAULTS, trainCgan } from '../lib/gan/train-cgan';
 import { createImageBatch, type ImageBatch } from '../lib/images/image-batch';
-import { createMatrix, type Matrix } from '../lib/linalg/matrix';
+import { createMatrix, selectRows, type Matrix } from '../lib/linalg/matrix';
 import { Random } from '../lib/random';
 import { median } from './median';
+import { loadExperimentConfig } from '../configs/load';
+import { proceduralStimuli } from '../lib/data/procedural-stimuli';
+import { simulateResponses } from '../lib/data/simulated-subject';
+import { stimulusRows } from '../lib/data/trials';
+import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
+import { selectImages } from '../lib/images/image-batch';
+import { averageByStimulus } from '../lib/preprocess/average-trials';
+import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
 
 const TRIALS = 2400;
 const DISTINCT_IMAGES = 1200;
@@ -47,13 +61,57 @@ function trialImages(rng: Random): ImageBatch {
   return out;
 }
 
+/** Mean Euclidean distance over all pairs of images. */
+function meanPairwiseDistance(images: ImageBatch): number {
+  const size = images.data.length / images.count;
+  let sum = 0;
+  let pairs = 0;
+  for (let a = 0; a < images.count; a++) {
+    for (let b = a + 1; b < images.count; b++) {
+      let d = 0;
+      for (let k = 0; k < size; k++) d += (images.data[a * size + k]! - images.data[b * size + k]!) ** 2;
+      sum += Math.sqrt(d);
+      pairs++;
+    }
+  }
+  return sum / pairs;
+}
+
+/** The default experiment's first subject: training pairs and the averaged natural test set. */
+async function simulatedData(trainOn: string): Promise<{ voxels: Matrix; images: ImageBatch; testVoxels: Matrix; testImages: ImageBatch }> {
+  const config = await loadExperimentConfig('configs/default.yaml');
+  if (config.stimuli.source !== 'procedural') throw new Error('bench: the default stimuli are expected to be procedural');
+  const stimuli = proceduralStimuli(config.stimuli);
+  const source = config.subjects[0]!.source;
+  if (source.type !== 'simulated') throw new Error('bench: the default subject is expected to be simulated');
+  const trials = simulateResponses(stimuli, source);
+  const testSets = [...new Set(trials.sets)].filter((s) => s !== 'train');
+  const pre = preprocessTrials(trials, { roi: config.preprocess.roi, averageTestTrials: true, trainSet: 'train', testSets });
+  const pairs = trainOn === 'trials' ? pre.train : averageByStimulus(pre.train.X, pre.train.stimulusIds);
+  const test = pre.test['natural']!;
+  return {
+    voxels: pairs.X,
+    images: selectImages(stimuli.images, stimulusRows(stimuli, pairs.stimulusIds, 'bench', 'training')),
+    testVoxels: test.X,
+    testImages: selectImages(stimuli.images, stimulusRows(stimuli, test.stimulusIds, 'bench', 'test')),
+  };
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend((argument('--backend') as BackendName | undefined) ?? 'wasm');
   const epochs = Number(argument('--epochs') ?? TRAIN_CGAN_DEFAULTS.epochs);
+  const trainOn = argument('--trainOn') ?? 'averages';
+  const simulated = argument('--data') === 'simulated';
   console.log(`machine: ${os.cpus().length} logical cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, tfjs ${tf.version.tfjs}, backend ${backend}`);
   const rng = new Random(SEED);
-  const voxels = randomVoxels(TRIALS, rng);
-  const images = trialImages(rng);
+  const tData = performance.now();
+  const data = simulated ? await simulatedData(trainOn) : undefined;
+  const allTrials = randomVoxels(TRIALS, rng);
+  const allImages = trialImages(rng);
+  const ids = Array.from({ length: TRIALS }, (_, i) => String(i % DISTINCT_IMAGES));
+  const voxels = data?.voxels ?? (trainOn === 'trials' ? allTrials : averageByStimulus(allTrials, ids).X);
+  const images = data?.images ?? (trainOn === 'trials' ? allImages : selectImages(allImages, Array.from({ length: DISTINCT_IMAGES }, (_, i) => i)));
+  console.log(`data: ${voxels.rows} pairs x ${voxels.cols} voxels (${simulated ? 'default experiment, simulated' : 'random'}, ${trainOn}), ${((performance.now() - tData) / 1000).toFixed(1)} s`);
 
   const epochEnds: number[] = [];
   const t0 = performance.now();
@@ -66,16 +124,29 @@ async function main(): Promise<void> {
   });
   const total = (performance.now() - t0) / 1000;
   const perEpoch = epochEnds.map((t, i) => (t - (i === 0 ? t0 : epochEnds[i - 1]!)) / 1000);
-  const steps = Math.floor(TRIALS / TRAIN_CGAN_DEFAULTS.batchSize);
+  const steps = Math.floor(voxels.rows / TRAIN_CGAN_DEFAULTS.batchSize);
   console.log(
-    `train ${TRIALS} trials x ${VOXELS} voxels, ${SIZE}x${SIZE}, batch ${TRAIN_CGAN_DEFAULTS.batchSize} (${steps} steps/epoch), ${epochs} epochs: ` +
+    `train ${voxels.rows} pairs x ${voxels.cols} voxels, ${SIZE}x${SIZE}, batch ${TRAIN_CGAN_DEFAULTS.batchSize} (${steps} steps/epoch), ${epochs} epochs: ` +
       `total ${total.toFixed(1)} s, median ${median(perEpoch).toFixed(1)} s/epoch (${(1000 * median(perEpoch) / steps).toFixed(0)} ms/step; epochs ${perEpoch.map((s) => s.toFixed(1)).join(', ')})`,
   );
   const last = history[history.length - 1]!;
   console.log(`last epoch: dLoss ${last.dLoss.toFixed(3)}, gLoss ${last.gLoss.toFixed(3)}, kl ${last.kl.toFixed(2)} nats`);
   console.log(`model bytes: ${(encodeCgan(model).length / 1024).toFixed(0)} KiB`);
 
-  const test = randomVoxels(TEST_TRIALS, rng);
+  if (data) {
+    const generated = generateFromVoxels(model, data.testVoxels, { seed: SEED, samples: 4 });
+    const flat = (b: ImageBatch): Matrix => createMatrix(b.count, b.data.length / b.count, b.data);
+    const ident = pairwiseIdentification(flat(generated), flat(data.testImages));
+    const shuffled = Array.from({ length: data.testVoxels.rows }, (_, i) => (i + 1) % data.testVoxels.rows);
+    const control = generateFromVoxels(model, selectRows(data.testVoxels, shuffled), { seed: SEED, samples: 4 });
+    const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
+    console.log(
+      `natural test (${data.testVoxels.rows} images, averaged patterns, 4 z draws): pixel pairwise identification ${mean(ident).toFixed(3)} ` +
+        `(conditions shifted by one image: ${mean(pairwiseIdentification(flat(control), flat(data.testImages))).toFixed(3)}; chance 0.5), ` +
+        `diversity ratio ${(meanPairwiseDistance(generated) / meanPairwiseDistance(data.testImages)).toFixed(3)}`,
+    );
+  }
+  const test = data ? selectRows(data.testVoxels, Array.from({ length: Math.min(TEST_TRIALS, data.testVoxels.rows) }, (_, i) => i)) : randomVoxels(TEST_TRIALS, rng);
   for (const samples of [1, 4]) {
     const seconds: number[] = [];
     for (let r = -1; r < REPEATS; r++) {

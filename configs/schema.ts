@@ -184,9 +184,12 @@ export const ReconstructSchema = z.strictObject({
   /** The conditional GAN (cgan), trained on each subject's (training voxels, image) pairs. */
   cgan: z
     .strictObject({
-      epochs: z.int().min(1).max(1000).default(3),
+      /** `averages`: one pair per training image, its trials averaged (Yu et al.'s 1,200 pairs); `trials`: every single trial. */
+      trainOn: z.enum(['averages', 'trials']).default('averages'),
+      epochs: z.int().min(1).max(1000).default(6),
       batchSize: z.int().min(1).max(1024).default(64),
-      learningRate: z.number().positive().default(1e-3),
+      /** Adam of both networks, β1 0.5 (StackGAN's 2e-4). */
+      learningRate: z.number().positive().default(2e-4),
       /** z draws averaged per generated image. */
       samples: z.int().min(1).max(64).default(4),
       seed: seed.default(11),

@@ -3,6 +3,7 @@ import { CHANNELS, createImageBatch, type ImageBatch } from '../images/image-bat
 import type { Matrix } from '../linalg/matrix';
 import { Random } from '../random';
 import type { CganModel } from './cgan-model';
+import { encodeConditions } from './condition-encoder';
 
 export interface GenerateOptions {
   readonly seed: number;
@@ -16,15 +17,26 @@ export interface GenerateOptions {
 const CHUNK = 64;
 
 /**
- * Images in [0, 1] generated from voxel patterns (z-scored like the training voxels), one per row.
+ * Images in [0, 1] generated from voxel patterns, one per row. Each pattern first goes through the
+ * model's encoder: standardised with the training inputs' per-voxel mean and SD and projected on
+ * their principal axes, exactly as in training — so test patterns averaged over repeats (a smaller
+ * spread than the training inputs' when those were single trials) meet the same transform.
+ */
+export function generateFromVoxels(model: CganModel, voxels: Matrix, o: GenerateOptions): ImageBatch {
+  if (voxels.cols !== model.encoder.voxels) throw new Error(`generateFromVoxels: the model takes ${model.encoder.voxels} voxels, got ${voxels.cols}`);
+  return generateFromConditions(model, encodeConditions(model.encoder, voxels), o);
+}
+
+/**
+ * Images in [0, 1] from encoded conditions (the encoder's output), one per row.
  * c = μ (no augmentation noise at test time, as StackGAN) and z ~ N(0, I) from `seed`, averaged
  * over `samples` draws. z = 0 is not used: in 100 dimensions z's norm concentrates near 10, so the
  * origin is a point the generator never saw in training; averaging draws gives the condition's
  * mean image instead. Row i's z does not depend on how many rows are generated.
  */
-export function generateFromVoxels(model: CganModel, voxels: Matrix, o: GenerateOptions): ImageBatch {
+export function generateFromConditions(model: CganModel, voxels: Matrix, o: GenerateOptions): ImageBatch {
   const { conditionDim, noiseDim, outputSize: modelSize } = model.config;
-  if (voxels.cols !== conditionDim) throw new Error(`generateFromVoxels: the model takes ${conditionDim} voxels, got ${voxels.cols}`);
+  if (voxels.cols !== conditionDim) throw new Error(`generateFromConditions: the model takes ${conditionDim} condition dimensions, got ${voxels.cols}`);
   const samples = o.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`generateFromVoxels: samples must be a positive integer, got ${samples}`);
   const size = o.outputSize ?? modelSize;

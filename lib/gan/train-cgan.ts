@@ -5,6 +5,7 @@ import { Random } from '../random';
 import { CGAN_CONFIG_DEFAULTS, type CganConfig } from './cgan-config';
 import { CganDiscriminator } from './cgan-discriminator';
 import { createCganModel, disposeCgan, type CganModel } from './cgan-model';
+import { encodeConditions, fitConditionEncoder } from './condition-encoder';
 import { klDivergence, sampleCondition } from './conditioning-augmentation';
 import { distinctImageGroups } from './distinct-images';
 import { disposeVariables, trainable } from './seeded-variables';
@@ -19,15 +20,17 @@ export interface TrainCganOptions {
   readonly learningRate?: number;
   /** Weight of the KL term, applied to the KL per embedding dimension (as StackGAN's code). */
   readonly klWeight?: number;
+  /** Principal axes kept of the standardised voxel patterns: the condition embedding's length (capped at rows − 1). */
+  readonly conditionComponents?: number;
   readonly architecture?: Partial<Pick<CganConfig, 'embeddingDim' | 'noiseDim' | 'generatorChannels' | 'discriminatorChannels'>>;
   readonly onProgress?: (fraction: number, message: string) => void;
 }
 
 /**
- * epochs: the default data (2,400 trials × 1,500 voxels, 32×32, batch 64 → 37 steps per epoch)
- * cost about 0.9–1.2 s per step on 2 shared wasm cores (bench/cgan.ts), ≈ 35–45 s per epoch, so
- * 6 epochs (222 steps) train in about 3–4 minutes. That is few steps for a GAN; raise epochs
- * (or learningRate) where time allows.
+ * epochs: the default data (1,200 averaged pairs → 18 steps of 64 per epoch, 32×32) cost about
+ * 1 s per step on 2 shared wasm cores (bench/cgan.ts), so 6 epochs (108 steps) train in about
+ * 2 minutes. That is few steps for a GAN; raise epochs where time allows.
+ * Adam 2e-4, β1 0.5 as StackGAN. conditionComponents 128: the length of StackGAN's text embedding.
  */
 export const TRAIN_CGAN_DEFAULTS = {
   outputSize: CGAN_CONFIG_DEFAULTS.outputSize,
@@ -36,6 +39,7 @@ export const TRAIN_CGAN_DEFAULTS = {
   learningRate: 2e-4,
   beta1: 0.5,
   klWeight: 2,
+  conditionComponents: 128,
 } as const;
 
 export interface CganEpoch {
@@ -79,8 +83,10 @@ function mismatchedRows(rows: readonly number[], groups: Int32Array, rng: Random
 }
 
 /**
- * Trains the StackGAN stage-I conditional GAN with the voxel vector (z-scored, one row per trial)
- * as the condition of the image shown on that trial. Matching-aware discriminator: (real image,
+ * Trains the StackGAN stage-I conditional GAN with the voxel vector (one row per pair: an image's
+ * averaged trials, or single trials) as the condition of that image. The voxels are first encoded
+ * (standardised with these rows' statistics, projected on their top principal axes); the encoder
+ * is part of the returned model so generation repeats it. Matching-aware discriminator: (real image,
  * its condition) is real; (generated image, condition) and (real image, another image's condition)
  * are fake. Generator: non-saturating loss + klWeight · KL per embedding dimension.
  */
@@ -97,8 +103,10 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
   if (groups.every((g) => g === 0)) throw new Error('trainCgan: all trials show the same image; the matching-aware loss needs two or more');
   const progress = o.onProgress ?? ((): void => undefined);
 
-  const config: CganConfig = { ...CGAN_CONFIG_DEFAULTS, ...o.architecture, conditionDim: voxels.cols, outputSize: o.outputSize };
-  const model = createCganModel(config, o.seed);
+  const encoder = fitConditionEncoder(voxels, o.conditionComponents);
+  const conditions = encodeConditions(encoder, voxels);
+  const config: CganConfig = { ...CGAN_CONFIG_DEFAULTS, ...o.architecture, conditionDim: encoder.dim, outputSize: o.outputSize };
+  const model = createCganModel(config, encoder, o.seed);
   const rng = new Random(o.seed).fork(3);
   const discriminator = new CganDiscriminator(rng.fork(4), config);
   const generatorVars = [...trainable(model.conditioning.namedVariables()), ...trainable(model.generator.namedVariables())];
@@ -106,7 +114,7 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
   const gOptimizer = tf.train.adam(o.learningRate, o.beta1, 0.999);
   const dOptimizer = tf.train.adam(o.learningRate, o.beta1, 0.999);
   const allImages = imageTensor(images, config.outputSize);
-  const allVoxels = tf.tensor2d(voxels.data, [n, voxels.cols]);
+  const allVoxels = tf.tensor2d(conditions.data, [n, conditions.cols]);
 
   // Full batches only (batch norm needs several rows); reshuffling each epoch covers every trial.
   const batch = Math.min(o.batchSize, n);

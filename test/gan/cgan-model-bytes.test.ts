@@ -36,6 +36,9 @@ describe('encodeCgan / decodeCgan', () => {
     expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('CGAN');
     const decoded = decodeCgan(bytes);
     expect(decoded.config).toEqual(trained.config);
+    // The encoder (training statistics and principal axes) travels with the weights.
+    expect(decoded.encoder).toEqual(trained.encoder);
+    expect(Array.from(trained.encoder.mean).some((v) => v !== 0)).toBe(true);
     const voxels = classVoxels(roundRobin(6), 0.3, rng);
     const a = generateFromVoxels(trained, voxels, { seed: 4, samples: 2 });
     const b = generateFromVoxels(decoded, voxels, { seed: 4, samples: 2 });
@@ -56,5 +59,15 @@ describe('encodeCgan / decodeCgan', () => {
     padded.set(bytes);
     expect(() => decodeCgan(padded)).toThrow(/trailing/);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a version-1 artifact (raw voxel input) with a clear message', () => {
+    const header = JSON.stringify({ format: 'deeprecon-cgan', version: 1, config: trained.config, tensors: [] }) + '  ';
+    const json = new TextEncoder().encode(header.padEnd(Math.ceil(header.length / 4) * 4, ' '));
+    const bytes = new Uint8Array(8 + json.length);
+    bytes.set(new TextEncoder().encode('CGAN'), 0);
+    new DataView(bytes.buffer).setUint32(4, json.length, true);
+    bytes.set(json, 8);
+    expect(() => decodeCgan(bytes)).toThrow(/version-1.*retrain/);
   });
 });

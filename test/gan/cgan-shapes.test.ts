@@ -6,6 +6,7 @@ import { CganDiscriminator } from '../../lib/gan/cgan-discriminator';
 import { createCganModel, disposeCgan } from '../../lib/gan/cgan-model';
 import { disposeVariables } from '../../lib/gan/seeded-variables';
 import { Random } from '../../lib/random';
+import { identityEncoder } from './identity-encoder';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -34,7 +35,7 @@ describe.each([16, 24, 32, 64])('generator and discriminator at %i×%i', (size) 
   it('have the StackGAN output shapes, tanh range, and leak no tensors', () => {
     const before = tf.memory().numTensors;
     const c = config(size);
-    const model = createCganModel(c, 1);
+    const model = createCganModel(c, identityEncoder(c.conditionDim), 1);
     const discriminator = new CganDiscriminator(new Random(2), c);
     const { baseSize, blocks } = spatialPlan(size);
     const batch = 3;
@@ -64,7 +65,7 @@ describe.each([16, 24, 32, 64])('generator and discriminator at %i×%i', (size) 
 describe('createCganModel', () => {
   it('is reproducible from the seed and differs between seeds', () => {
     const weights = (seed: number) => {
-      const m = createCganModel(config(16), seed);
+      const m = createCganModel(config(16), identityEncoder(40), seed);
       const values = Array.from(m.conditioning.weight.dataSync().slice(0, 20));
       disposeCgan(m);
       return values;
