@@ -15,14 +15,17 @@ import { initBackend } from '../lib/compute/backend';
 import { proceduralStimuli } from '../lib/data/procedural-stimuli';
 import { type SimulateConfig, simulateResponses } from '../lib/data/simulated-subject';
 import { fitRidgeProjection } from '../lib/decoding/ridge';
-import { columnCorrelations, correlationMatrix } from '../lib/evaluation/correlation';
+import { columnCorrelations, pearson } from '../lib/evaluation/correlation';
 import { finiteMean } from '../lib/evaluation/finite-mean';
+import { nWayIdentification } from '../lib/evaluation/nway-identification';
+import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
 import { extractFeatures } from '../lib/features/cnn';
 import { openNetwork } from '../lib/features/networks';
 import { type ImageBatch, imageView, selectImages } from '../lib/images/image-batch';
 import { encodePng } from '../lib/images/png';
 import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
 import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
+import { imageGrid } from '../lib/report/image-grid';
 import { featureStd, rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { meanImage } from '../lib/reconstruction/mean-image';
@@ -48,20 +51,11 @@ interface Row {
   nway: Record<string, number>;
 }
 
-/** Pixel-correlation pairwise (ties fail) and n-way (top-1 among the set) identification. */
+/** Pixel pairwise (chance 0.5) and n-way (chance 1/N) identification, as the evaluate stage scores them. */
 function identification(recon: ImageBatch, truth: ImageBatch): { pairwise: number; nway: number } {
   const px = truth.height * truth.width * 3;
-  const n = truth.count;
-  const c = correlationMatrix(createMatrix(n, px, recon.data), createMatrix(n, px, truth.data));
-  let pairwise = 0;
-  let nway = 0;
-  for (let i = 0; i < n; i++) {
-    let wins = 0;
-    for (let j = 0; j < n; j++) if (j !== i && c[i * n + j]! < c[i * n + i]!) wins++;
-    pairwise += wins / (n - 1);
-    if (wins === n - 1) nway++;
-  }
-  return { pairwise: pairwise / n, nway: nway / n };
+  const [r, t] = [createMatrix(recon.count, px, recon.data), createMatrix(truth.count, px, truth.data)];
+  return { pairwise: finiteMean(pairwiseIdentification(r, t)), nway: finiteMean(nWayIdentification(r, t)) };
 }
 
 /** Per voxel, the correlation between the two presentations of each training image. */
@@ -70,17 +64,7 @@ function reliabilities(X: Matrix, ids: readonly string[]): number[] {
   const pairs: [number, number][] = [];
   ids.forEach((id, i) => (first.has(id) ? pairs.push([first.get(id)!, i]) : first.set(id, i)));
   const V = X.cols;
-  const a = createMatrix(V, pairs.length);
-  const b = createMatrix(V, pairs.length);
-  pairs.forEach(([i, j], k) => {
-    for (let v = 0; v < V; v++) {
-      a.data[v * pairs.length + k] = X.data[i * V + v]!;
-      b.data[v * pairs.length + k] = X.data[j * V + v]!;
-    }
-  });
-  const r: number[] = [];
-  for (let v = 0; v < V; v++) r.push(pearsonRows(a, b, v));
-  return r;
+  return Array.from({ length: V }, (_, v) => pearson(pairs.map(([i]) => X.data[i * V + v]!), pairs.map(([, j]) => X.data[j * V + v]!)));
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -98,37 +82,9 @@ function printReliabilityByRoi(r: readonly number[], masks: Record<string, Uint8
   }
 }
 
-function pearsonRows(a: Matrix, b: Matrix, row: number): number {
-  const n = a.cols;
-  const x = a.data.subarray(row * n, (row + 1) * n);
-  const y = b.data.subarray(row * n, (row + 1) * n);
-  let mx = 0;
-  let my = 0;
-  for (let k = 0; k < n; k++) [mx, my] = [mx + x[k]! / n, my + y[k]! / n];
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let k = 0; k < n; k++) [sxy, sxx, syy] = [sxy + (x[k]! - mx) * (y[k]! - my), sxx + (x[k]! - mx) ** 2, syy + (y[k]! - my) ** 2];
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-function writeGrid(rows: ImageBatch[], file: string, scale = 3): void {
-  const s = SIZE;
-  const cols = Math.max(...rows.map((r) => r.count));
-  const H = rows.length * (s + 1) * scale;
-  const W = cols * (s + 1) * scale;
-  const out = new Float32Array(H * W * 3).fill(1);
-  rows.forEach((batch, r) => {
-    for (let i = 0; i < batch.count; i++) {
-      const img = imageView(batch, i);
-      for (let y = 0; y < s * scale; y++) {
-        for (let x = 0; x < s * scale; x++) {
-          for (let ch = 0; ch < 3; ch++) out[((r * (s + 1) * scale + y) * W + i * (s + 1) * scale + x) * 3 + ch] = img[(Math.floor(y / scale) * s + Math.floor(x / scale)) * 3 + ch]!;
-        }
-      }
-    }
-  });
-  fs.writeFileSync(file, encodePng(out, H, W));
+function writeGrid(rows: ImageBatch[], file: string): void {
+  const grid = imageGrid(rows.map((batch) => Array.from({ length: batch.count }, (_, i) => imageView(batch, i))), SIZE, 3);
+  fs.writeFileSync(file, encodePng(grid.data, grid.height, grid.width));
 }
 
 async function main(): Promise<void> {

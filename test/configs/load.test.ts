@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../configs/config-error';
 import { parseExperimentConfig } from '../../configs/load';
-
-function problems(text: string): string {
-  try {
-    parseExperimentConfig(text, 'exp.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { configRejection as problems } from '../support/config-rejection';
 
 const minimal = `name: demo
 subjects:

@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../configs/config-error';
 import { parseExperimentConfig } from '../../configs/load';
 import { networkProvenance, sameNetwork } from '../../lib/evaluation/network-provenance';
+import { configRejection as rejection } from '../support/config-rejection';
 
 const base = `name: demo
 subjects:
   - name: s1
     source: { type: simulated }
 `;
-
-function rejection(text: string): string {
-  try {
-    parseExperimentConfig(text, 'exp.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('the evaluation network', () => {
   it('defaults to vgg-mini with seed 1001, not the features stage’s seed 7', () => {

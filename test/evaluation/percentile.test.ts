@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../../lib/evaluation/percentile';
 import { Random } from '../../lib/random';
-
-/** numpy's default (linear) percentile from a full sort. */
-function sortedPercentile(values: number[], q: number): number {
-  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
-  const pos = (q / 100) * (s.length - 1);
-  const i = Math.floor(pos);
-  return i + 1 < s.length ? s[i]! + (pos - i) * (s[i + 1]! - s[i]!) : s[i]!;
-}
+import { sortedPercentile } from '../support/sorted-percentile';
 
 describe('percentile', () => {
   it('equals the sorted-array definition, with and without ties, and leaves its input alone', () => {

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayClip } from '../../lib/report/display-clip';
 import { Random } from '../../lib/random';
-
-/** numpy.percentile (linear) from a full sort: the brute-force reference. */
-function sortedPercentile(values: Float32Array, q: number): number {
-  const s = Array.from(values).sort((a, b) => a - b);
-  const pos = (q / 100) * (s.length - 1);
-  const i = Math.floor(pos);
-  return i + 1 < s.length ? s[i]! + (pos - i) * (s[i + 1]! - s[i]!) : s[i]!;
-}
+import { sortedPercentile } from '../support/sorted-percentile';
 
 describe('displayClip', () => {
   it('clips at the 2nd and 98th percentiles of a full sort and stretches them to 0 and 1', () => {

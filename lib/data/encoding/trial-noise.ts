@@ -44,7 +44,7 @@ export function sharedNoiseLoadings(rng: Random, population: VoxelPopulation, he
   return loadings;
 }
 
-/** A run's per-voxel baseline and drifts; `at(b, B)` gives the voxel's offset at block b of B. */
+/** A run's per-voxel baseline, linear drift and the amplitudes of its two slow drift components. */
 export interface RunDrift {
   readonly offset: Float32Array;
   readonly linear: Float32Array;
