@@ -125,10 +125,14 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const features = await featuresDone;
     const decodeInputs = { ...pre.outputs, ...features.outputs };
     // The control's decoder is the same fit on image-shuffled labels; it runs beside the real one.
-    const shuffledDecodeDone = shuffledDecoder
-      ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed }, decodeInputs, 'shuffled')
-      : undefined;
-    const dec = await run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, decodeInputs);
+    // Both are awaited together, so a failure of either is observed at once and ends the run
+    // (a promise left pending here and rejecting later would fail the workflow task unobserved).
+    const [dec, shuffledDec] = await Promise.all([
+      run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, decodeInputs),
+      shuffledDecoder
+        ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed }, decodeInputs, 'shuffled')
+        : undefined,
+    ]);
     const cganDone = methods.includes('cgan')
       ? run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! })
       : undefined;
@@ -159,7 +163,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
       controlMethods.map(async (method) =>
         method === 'cgan'
           ? run('reconstruct', subject.name, acts.reconstruct, { ...cganSettings, control: 'shuffled' as const, controlSeed: config.reconstruct.controlSeed }, await cganInputs(), `${method}-shuffled`)
-          : fromDecoded(method, (await shuffledDecodeDone!).outputs, `${method}-shuffled`, 'shuffled'),
+          : fromDecoded(method, shuffledDec!.outputs, `${method}-shuffled`, 'shuffled'),
       ),
     );
     const [recs, ceilings, controls] = await Promise.all([recsDone, ceilingsDone, controlsDone]);
