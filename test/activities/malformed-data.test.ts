@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeActivity } from '../../activities/decode';
 import { preprocessActivity } from '../../activities/preprocess';
+import { DecodeSchema, FeaturesSchema, PreprocessSchema } from '../../configs/schema';
 import { encodeLabelledMatrix } from '../../lib/formats/labelled-matrix';
 import { encodeTrialTable } from '../../lib/formats/trial-table';
 import { createMatrix } from '../../lib/linalg/matrix';
@@ -40,7 +41,7 @@ async function preprocessWith(trialBytes: Uint8Array, voxelBytes: Uint8Array) {
     trials: await putArtifact(store, 'in/trials.arrow', trialBytes, 'arrow'),
     voxels: await putArtifact(store, 'in/voxels.arrow', voxelBytes, 'arrow'),
   };
-  return preprocessActivity({ store: { type: 'local', path: root }, backend: 'cpu', config: { roi: 'VC', averageTestTrials: true }, inputs, force: false });
+  return preprocessActivity({ store: { type: 'local', path: root }, backend: 'cpu', config: PreprocessSchema.parse({ roi: 'VC', averageTestTrials: true, detrend: false }), inputs, force: false });
 }
 
 /** The failure is non-retryable, names the stage and the file, and left no stage output behind. */
@@ -90,7 +91,8 @@ describe('malformed data reaching a stage', () => {
     const promise = decodeActivity({
       store: { type: 'local', path: root },
       backend: 'cpu',
-      config: { method: 'ridge', alpha: 1, layers: [], network: { network: 'vgg-mini', seed: 1, batchSize: 4 } },
+      // The schemas fill in every default, so the test states only what it is about.
+      config: { ...DecodeSchema.parse({ method: 'ridge', alpha: 1 }), network: FeaturesSchema.parse({ network: 'vgg-mini', seed: 1, batchSize: 4 }) },
       inputs,
       force: false,
     });

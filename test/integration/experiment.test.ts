@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand, workflowIdOf } from '../../cli/run-command';
 import { startSeaweedS3, type SeaweedS3 } from '../../lib/engine/seaweed-server';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
-import { resolveTool } from '../../lib/engine/tools';
+import { pythonEnv, resolvePython } from '../../lib/engine/tools';
 import { createWorker } from '../../worker';
 import { writeTinyConfig } from '../support/tiny-config';
 
@@ -144,7 +144,7 @@ describe('an experiment end to end on a real Temporal server', () => {
       'with pa.memory_map(sys.argv[1]) as f: t = pa.ipc.open_file(f).read_all()',
       'print(t.num_rows, t.schema.field("voxels").type, t.column("stimulus_id")[0])',
     ].join('\n');
-    const { stdout } = await run(resolveTool('python'), ['-c', script, local]);
+    const { stdout } = await run(resolvePython(), ['-c', script, local], { env: pythonEnv() });
     expect(stdout).toMatch(/^60 fixed_size_list<item: float( not null)?>\[120\] (train|natural)-\d{4}\n$/);
   });
 });

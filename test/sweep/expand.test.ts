@@ -3,6 +3,7 @@ import { ConfigError } from '../../configs/config-error';
 import { parseExperimentConfig } from '../../configs/load';
 import { type Sweep, SweepSchema } from '../../configs/sweep-schema';
 import { expandSweep, type SweepPoint } from '../../lib/sweep/expand';
+import { simulatedSource } from '../support/simulated-source';
 
 const base = parseExperimentConfig(
   `name: base
@@ -56,7 +57,7 @@ describe('sweep expansion', () => {
 
   it('takes the grid product in file order, last key fastest', () => {
     const points = expand({ grid: { 'decode.alpha': [10, 100, 1000], 'subjects[0].source.noiseSd': [3, 5] } });
-    expect(points.map((p) => [p.config.decode.alpha, p.config.subjects[0]!.source.noiseSd])).toEqual([
+    expect(points.map((p) => [p.config.decode.alpha, simulatedSource(p.config.subjects[0]).noiseSd])).toEqual([
       [10, 3], [10, 5], [100, 3], [100, 5], [1000, 3], [1000, 5],
     ]);
     expect(points[0]!.name).toBe('sw-decode.alpha_10-noiseSd_3');
@@ -104,7 +105,7 @@ describe('sweep expansion', () => {
 
   it('addresses subjects by their index in the base, before selecting one', () => {
     const points = expand({ subjects: ['sim02'], grid: { 'subjects[1].source.noiseSd': [1, 2] } });
-    expect(points.map((p) => p.config.subjects[0]!.source.noiseSd)).toEqual([1, 2]);
+    expect(points.map((p) => simulatedSource(p.config.subjects[0]).noiseSd)).toEqual([1, 2]);
   });
 
   it('shortens long names with a hash and keeps them unique', () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../configs/config-error';
 import { loadSweep } from '../../lib/sweep/load-sweep';
+import { simulatedSource } from '../support/simulated-source';
 
 let dir: string;
 
@@ -50,7 +51,7 @@ describe('loading sweep files', () => {
     expect(sweep.max_parallel).toBe(2);
     expect(base.subjects.map((s) => s.name)).toEqual(['sim01', 'sim02', 'sim03']);
     expect(base.stimuli).toMatchObject({ imageSize: 32, trainImages: 300, testImages: 20 });
-    expect(base.subjects.every((s) => s.source.voxels === 600)).toBe(true);
+    expect(base.subjects.every((s) => simulatedSource(s).voxels === 600)).toBe(true);
     expect(base.reconstruct.iterations).toBe(100);
     expect(points.map((p) => [p.subject, p.config.decode.alpha])).toEqual([
       ['sim01', 30], ['sim01', 300], ['sim02', 30], ['sim02', 300], ['sim03', 30], ['sim03', 300],
@@ -65,8 +66,8 @@ describe('loading sweep files', () => {
     const { sweep, points } = await loadSweep(file);
     expect(sweep.max_parallel).toBe(5);
     expect(points.map((p) => p.name)).toEqual(['sw-noiseSd_3', 'sw-noiseSd_5', 'sw-p']);
-    expect(points[1]!.config.subjects[1]!.source.noiseSd).toBe(5);
-    expect(points[2]!.config.subjects[0]!.source.seed).toBe(9);
+    expect(simulatedSource(points[1]!.config.subjects[1]).noiseSd).toBe(5);
+    expect(simulatedSource(points[2]!.config.subjects[0]).seed).toBe(9);
   });
 
   it('expands the full example of docs/sweeps.md to 13 points', async () => {
