@@ -26,6 +26,10 @@ export function generatorActivity(request: StageRequest<GeneratorStageConfig>): 
     const images = selectImages(stimuli.images, train);
     const net = await loadNetwork(ctx.config.network, images.height);
     try {
+      // A layer name only the loaded network can check: bad input, so the run fails at once.
+      if (!net.layerNames.includes(ctx.config.latentLayer)) {
+        throw new DataError(net.name, `reconstruct.generator.latentLayer: no layer "${ctx.config.latentLayer}" (layers: ${net.layerNames.join(', ')})`);
+      }
       const { generator, history } = await trainGenerator(images, net, {
         latentLayer: ctx.config.latentLayer,
         seed: ctx.config.seed,

@@ -1,5 +1,6 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { StageActivities } from '../activities';
+import { FirstFailure } from './first-failure';
 import { EXPERIMENT_KEY, STAGE_KEY, SUBJECTS_KEY } from './search-attributes';
 import { STAGE_NAMES } from './stage-names';
 import type {
@@ -100,15 +101,18 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   }
 
   const stimuli = await run('stimuli', undefined, shared.stimuli, config.stimuli, {});
+  // Stages started before anything awaits them are watched from the start: their failure ends the
+  // subjects' work at once instead of going unobserved (which would leave the run RUNNING).
+  const early = new FirstFailure();
   // Features depend only on the stimuli: computed once, alongside each subject's first stages.
-  const featuresDone = run('features', undefined, shared.features, config.features, stimuli.outputs);
+  const featuresDone = early.watch(run('features', undefined, shared.features, config.features, stimuli.outputs));
   /** icnn-dgn reads the trained generator, unless the user supplied one (passed by path). */
   const dgnInputs = async (method: string): Promise<Record<string, ArtifactRef>> =>
     method === 'icnn-dgn' && generatorDone ? { generator: (await generatorDone).outputs.generator! } : {};
   // The generator prior depends only on the stimuli and the network: trained once, for all subjects.
   const userGenerator = config.reconstruct.generator.modelPath;
   const generatorDone = methods.includes('icnn-dgn') && !userGenerator
-    ? featuresDone.then(() => run('generator', undefined, shared.generator, { ...config.reconstruct.generator, network: config.features }, { stimuli: stimuli.outputs.stimuli! }))
+    ? early.watch(featuresDone.then(() => run('generator', undefined, shared.generator, { ...config.reconstruct.generator, network: config.features }, { stimuli: stimuli.outputs.stimuli! })))
     : undefined;
   // The pixel methods start from, and centre pixels on, the training images' mean (docs/science.md).
   const pixelInputs = (method: string): Record<string, ArtifactRef> => (method === 'icnn-gd' || method === 'icnn-lbfgs' ? { stimuli: stimuli.outputs.stimuli! } : {});
@@ -134,7 +138,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         : undefined,
     ]);
     const cganDone = methods.includes('cgan')
-      ? run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! })
+      ? early.watch(run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! }))
       : undefined;
     const icnnSettings = (method: (typeof methods)[number]) =>
       ({ method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ...methodOnly(method) });
@@ -172,7 +176,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const recons = Object.fromEntries(Object.entries(rec.outputs).map(([name, ref]) => [`recon.${subject.name}.${name.slice('recon.'.length)}`, ref]));
     return { scores: ev.results.scores, networks: ev.results.networks, decoding: dec.results.accuracy, recons };
   });
-  const results = await Promise.all(perSubject);
+  const results = await early.race(Promise.all(perSubject));
   if (results.length === 0) throw ApplicationFailure.nonRetryable('experiment has no subjects', 'ConfigError');
   const scores = results.flatMap((r): Score[] => r.scores);
   const decoding = results.flatMap((r): LayerAccuracy[] => r.decoding);
