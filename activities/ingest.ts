@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { z } from 'zod';
+import { bdataFiles } from '../configs/bdata-files';
 import type { BDataSourceSchema } from '../configs/schema';
 import { DataError } from '../lib/data/data-error';
 import type { TrialTable } from '../lib/data/trials';
@@ -58,7 +59,8 @@ function concatTrials(parts: readonly TrialTable[], sources: readonly string[]):
  * must be among the stimuli.
  */
 export async function ingestActivity(request: StageRequest<IngestConfig>): Promise<StageResult<{ trials: number; voxels: number }>> {
-  const files = request.config.files;
+  const entries = bdataFiles(request.config);
+  const files = entries.map((e) => e.file);
   const contents = await Promise.all(
     files.map(async (file) => {
       try {
@@ -72,13 +74,12 @@ export async function ingestActivity(request: StageRequest<IngestConfig>): Promi
   return runStage('ingest', keyed, async (ctx) => {
     const stimuliRef = ctx.input('stimuli');
     const stimuli = decodeStimulusTable(await ctx.readBytes(stimuliRef), stimuliRef.uri);
-    const sets = ctx.config.sets;
+    const { labelKey, labelColumn, keepZeroLabels, stimulusNames } = ctx.config;
     const parts: TrialTable[] = [];
-    for (const [i, file] of files.entries()) {
+    for (const [i, { file, set }] of entries.entries()) {
       ctx.progress(i / files.length, `reading ${file}`);
       const bdata = await readBData(contents[i]!, file);
-      const defaultSet = sets ? (sets.length === 1 ? sets[0] : sets[i]) : undefined;
-      parts.push(bdataToTrials(bdata, file, { labelKey: ctx.config.labelKey, ...(defaultSet ? { defaultSet } : {}) }));
+      parts.push(bdataToTrials(bdata, file, { labelKey, keepZeroLabels, stimulusNames, ...(labelColumn !== undefined ? { labelColumn } : {}), ...(set ? { defaultSet: set } : {}) }));
     }
     const trials = concatTrials(parts, files);
     const known = new Set(stimuli.ids);

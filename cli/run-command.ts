@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { mapBDataFiles } from '../configs/bdata-files';
 import { loadExperimentConfig } from '../configs/load';
 import type { ExperimentConfig, StageName } from '../configs/schema';
 import type { ExperimentInput, ExperimentResult, StageHeartbeat, StageProgress } from '../workflows/contracts';
@@ -43,7 +44,7 @@ export function resolveStore(config: ExperimentConfig, baseDir: string): Experim
   const store = config.store.type === 'local' ? { ...config.store, path: path.resolve(baseDir, config.store.path) } : config.store;
   const stimuli = config.stimuli.path ? { ...config.stimuli, path: path.resolve(baseDir, config.stimuli.path) } : config.stimuli;
   const subjects = config.subjects.map((s) =>
-    s.source.type === 'bdata' ? { ...s, source: { ...s.source, files: s.source.files.map((f) => path.resolve(baseDir, f)) } } : s,
+    s.source.type === 'bdata' ? { ...s, source: mapBDataFiles(s.source, (f) => path.resolve(baseDir, f)) } : s,
   );
   const features = config.features.modelPath ? { ...config.features, modelPath: path.resolve(baseDir, config.features.modelPath) } : config.features;
   const g = config.reconstruct.generator;

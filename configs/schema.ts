@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { METRICS } from '../lib/evaluation/metric-names';
 import { START_IMAGES } from '../lib/reconstruction/start-image';
 import { sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
+import { bdataFilesProblems } from './bdata-files';
 
 /**
  * The experiment file's schema: the single source of truth for keys, types, defaults and ranges.
@@ -73,11 +74,26 @@ export const SimulatedSourceSchema = z.strictObject({
 
 export const BDataSourceSchema = z.strictObject({
   type: z.literal('bdata'),
-  /** Kamitani-lab BData HDF5 files (bdpy); relative to the current directory when the run starts. */
-  files: z.array(z.string().min(1)).min(1),
-  /** Metadata key of the stimulus label column (GOD: `stimulus_id`). */
+  /**
+   * Kamitani-lab BData HDF5 files (bdpy); relative to the current directory when the run starts.
+   * A list, or a map from set name to file (DIR ships one file per set: `train`, `natural`,
+   * `shapes`, `letters`, `imagery`), which names each file's set.
+   */
+  files: z.union([z.array(z.string().min(1)).min(1), z.record(slug, z.string().min(1))], {
+    error: 'give a list of BData files, or a map from set name to file (train: …, natural: …)',
+  }),
+  /** Metadata key of the stimulus label column(s) (GOD: `stimulus_id`; DIR: `Label`, two columns). */
   labelKey: z.string().min(1).default('Label'),
-  /** Set of every sample in a file without `DataType` (DIR ships one file per set): one per file, or one for all. */
+  /**
+   * Which of the label key's columns holds the stimulus, from 0 (bdpy `get('Label')[:, i]`; DIR: 1).
+   * Unset: the only column, else the one whose labels read as stimulus ids like 1518878.005958.
+   */
+  labelColumn: z.int().min(0).max(1000).optional(),
+  /** Keep samples labelled 0, which the lab's files use for rest and fixation. */
+  keepZeroLabels: z.boolean().default(false),
+  /** `imagenet`: label 1518878.005958 is the image n01518878_5958.<ext>; `as-written`: the image "1518878.005958.<ext>". */
+  stimulusNames: z.enum(['imagenet', 'as-written']).default('imagenet'),
+  /** Set of every sample in a file without `DataType`, for a list of files: one per file, or one for all. */
   sets: z.array(z.string().min(1)).optional(),
 });
 
@@ -233,9 +249,8 @@ export const ExperimentSchema = z
       ctx.addIssue({ code: 'custom', path: ['stimuli', 'path'], message: 'source "folder" needs the image folder in stimuli.path' });
     }
     for (const [i, subject] of config.subjects.entries()) {
-      const sets = subject.source.type === 'bdata' ? subject.source.sets : undefined;
-      if (sets && subject.source.type === 'bdata' && sets.length !== 1 && sets.length !== subject.source.files.length) {
-        ctx.addIssue({ code: 'custom', path: ['subjects', i, 'source', 'sets'], message: `give one set for all files or one per file (${subject.source.files.length})` });
+      if (subject.source.type === 'bdata') {
+        for (const problem of bdataFilesProblems(subject.source)) ctx.addIssue({ code: 'custom', path: ['subjects', i, 'source', ...problem.path], message: problem.message });
       }
     }
   });

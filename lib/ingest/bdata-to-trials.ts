@@ -2,11 +2,23 @@ import { DataError } from '../data/data-error';
 import { type TrialTable, validateTrialTable } from '../data/trials';
 import { createMatrix } from '../linalg/matrix';
 import { type BData, DATA_TYPE_SETS, KEYS, ROI_PREFIX } from './bdata-layout';
+import { imageNetFileStem, isImageNetStimulusId } from './imagenet-stimulus-id';
+import { chooseLabelColumn, type LabelColumnOptions } from './label-column';
 import { columnsOf, metadataValue } from './read-bdata';
 
-export interface BDataToTrialsOptions {
-  /** Metadata key of the single stimulus label column (default `Label`; GOD uses `stimulus_id`). */
+/** How numeric labels become stimulus ids (the image file stems the stimuli are named by). */
+export type StimulusNames = 'imagenet' | 'as-written';
+
+export interface BDataToTrialsOptions extends LabelColumnOptions {
+  /** Metadata key of the stimulus label column(s) (default `Label`; GOD uses `stimulus_id`). */
   readonly labelKey?: string;
+  /** Keep samples labelled 0, which bdpy-made files use for rest and fixation (default: dropped). */
+  readonly keepZeroLabels?: boolean;
+  /**
+   * `imagenet` (default): a `<WordNet offset>.<image number>` label becomes the file stem the
+   * releases name the image by (1518878.005958 → n01518878_5958); `as-written`: the number as written.
+   */
+  readonly stimulusNames?: StimulusNames;
   /** Label value → stimulus id; wins over the file's vmap and the default formatting. */
   readonly stimulusIdOf?: (label: number) => string;
   /** Prefix of ROI keys (default `ROI_`); the mask is named by the rest of the key. */
@@ -18,9 +30,10 @@ export interface BDataToTrialsOptions {
 /**
  * Turns BData samples into deeprecon trials. Voxels are the `VoxelData` columns, ROI masks come
  * from every `ROI_*` key (value 1 on a voxel column), run/block/set from `Run`/`Block`/`DataType`.
+ * The label column is chosen by `chooseLabelColumn` (by position, or the stimulus-id column).
  * Samples that are not stimulus trials are dropped: label NaN (bdpy's fmriprep converter writes
- * "n/a" event fields, i.e. rest/fixation, as NaN), label 0 unless the label's vmap names 0 (a
- * deeprecon convention, not bdpy's), or DataType NaN.
+ * "n/a" event fields, i.e. rest/fixation, as NaN), label 0 (rest and fixation in the lab's
+ * files, even where a vmap names it) unless `keepZeroLabels`, or DataType NaN.
  */
 export function bdataToTrials(b: BData, source: string, o: BDataToTrialsOptions = {}): TrialTable {
   const labelKey = o.labelKey ?? KEYS.label;
@@ -28,28 +41,26 @@ export function bdataToTrials(b: BData, source: string, o: BDataToTrialsOptions 
   if (!voxelCols) throw new DataError(source, `no "${KEYS.voxelData}" metadata key, so the voxel columns are unknown`);
   if (voxelCols.length === 0) throw new DataError(source, `"${KEYS.voxelData}" marks no columns`);
 
-  const labelCol = singleColumn(b, labelKey, source, true);
-  const runCol = singleColumn(b, KEYS.run, source, false);
-  const blockCol = singleColumn(b, KEYS.block, source, false);
+  const labelCol = chooseLabelColumn(b, labelKey, source, o);
+  const runCol = singleColumn(b, KEYS.run, source);
+  const blockCol = singleColumn(b, KEYS.block, source);
   const hasDataType = b.metadata.key.includes(KEYS.dataType);
-  const dataTypeCol = hasDataType ? singleColumn(b, KEYS.dataType, source, false) : undefined;
+  const dataTypeCol = hasDataType ? singleColumn(b, KEYS.dataType, source) : undefined;
   if (dataTypeCol === undefined && o.defaultSet === undefined) {
     throw new DataError(source, `no "${KEYS.dataType}" metadata key; pass defaultSet to say which set the samples belong to`);
   }
 
   const { cols, data } = b.dataset;
   const at = (row: number, col: number): number => data[row * cols + col]!;
-  // A vmap that names 0 makes 0 a real stimulus label rather than rest.
-  const zeroIsStimulus = Object.hasOwn(b.vmap, labelKey) && b.vmap[labelKey]!.has(0);
   const kept: number[] = [];
   for (let i = 0; i < b.dataset.rows; i++) {
     const label = at(i, labelCol);
-    if (Number.isNaN(label) || (label === 0 && !zeroIsStimulus)) continue;
+    if (Number.isNaN(label) || (label === 0 && o.keepZeroLabels !== true)) continue;
     if (dataTypeCol !== undefined && Number.isNaN(at(i, dataTypeCol))) continue;
     kept.push(i);
   }
 
-  const labelToId = stimulusIdFormatter(b, labelKey, source, o.stimulusIdOf);
+  const labelToId = stimulusIdFormatter(b, labelKey, source, o.stimulusIdOf, o.stimulusNames ?? 'imagenet');
   const stimulusIds = kept.map((i) => labelToId(at(i, labelCol), i));
   const sets = kept.map((i) => (dataTypeCol === undefined ? o.defaultSet! : setOf(at(i, dataTypeCol), i, source)));
   const runs = Int32Array.from(kept, (i) => integerAt(at(i, runCol), KEYS.run, i, source));
@@ -76,34 +87,24 @@ export function bdataToTrials(b: BData, source: string, o: BDataToTrialsOptions 
   return trials;
 }
 
-/** The one dataset column `key` marks; a label key that marks several names the per-column keys to pick from. */
-function singleColumn(b: BData, key: string, source: string, isLabel: boolean): number {
+/** The one dataset column `key` marks. */
+function singleColumn(b: BData, key: string, source: string): number {
   const cols = columnsOf(b, key);
-  if (!cols) {
-    const hint = isLabel ? '; pass labelKey naming the stimulus label column' : '';
-    throw new DataError(source, `no "${key}" metadata key${hint}`);
-  }
-  if (cols.length === 1) return cols[0]!;
-  if (isLabel && cols.length > 1) {
-    const inside = new Set(cols);
-    const candidates = b.metadata.key.filter((k) => {
-      const c = columnsOf(b, k)!;
-      return k !== key && c.length === 1 && inside.has(c[0]!);
-    });
-    throw new DataError(
-      source,
-      `"${key}" marks ${cols.length} columns; pass labelKey naming one of them: ${candidates.length > 0 ? candidates.join(', ') : '(no per-column keys)'}`,
-    );
-  }
-  throw new DataError(source, `"${key}" must mark exactly one column but marks ${cols.length}`);
+  if (!cols) throw new DataError(source, `no "${key}" metadata key`);
+  if (cols.length !== 1) throw new DataError(source, `"${key}" must mark exactly one column but marks ${cols.length}`);
+  return cols[0]!;
 }
 
-/** stimulusIdOf, else the file's vmap for the label key, else the number as written ("17", "1518878.005958"). */
+/**
+ * stimulusIdOf, else the file's vmap for the label key, else (names `imagenet`) the ImageNet file
+ * stem of a `<WordNet offset>.<image number>` label, else the number as written ("17").
+ */
 function stimulusIdFormatter(
   b: BData,
   labelKey: string,
   source: string,
   stimulusIdOf: ((label: number) => string) | undefined,
+  names: StimulusNames,
 ): (label: number, row: number) => string {
   if (stimulusIdOf) return (label) => stimulusIdOf(label);
   const vmap = Object.hasOwn(b.vmap, labelKey) ? b.vmap[labelKey] : undefined;
@@ -114,6 +115,7 @@ function stimulusIdFormatter(
       return name;
     };
   }
+  if (names === 'imagenet') return (label) => (isImageNetStimulusId(label) ? imageNetFileStem(label) : String(label));
   return (label) => String(label);
 }
 

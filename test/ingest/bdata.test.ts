@@ -199,10 +199,11 @@ describe('bdataToTrials', () => {
     expect(Object.keys(t.roiMasks).sort()).toEqual(['1', '2']);
   });
 
-  it('keeps label 0 when the vmap names it as a stimulus', () => {
+  it('drops label 0 even where the vmap names it; keepZeroLabels keeps it', () => {
     const b = smallBData({ run2RestLabel: 0 });
     const withZero: BData = { ...b, vmap: { Label: new Map([[0, 'img_0'], ...b.vmap['Label']!]) } };
-    const t = bdataToTrials(withZero, SRC);
+    expect(bdataToTrials(withZero, SRC).voxels.rows).toBe(12);
+    const t = bdataToTrials(withZero, SRC, { keepZeroLabels: true });
     expect(t.voxels.rows).toBe(13);
     expect(t.stimulusIds[4]).toBe('img_0');
     expect(t.runs[4]).toBe(2);
@@ -215,7 +216,7 @@ describe('bdataToTrials', () => {
     expect(new Set(bdataToTrials(b, SRC, { defaultSet: 'test' }).sets)).toEqual(new Set(['test']));
   });
 
-  it('asks for a per-column key when Label marks several columns', async () => {
+  it('asks for a column position or a per-column key when Label marks several columns', async () => {
     const b = new BDataBuilder()
       .add([[1, 2], [3, 4]], 'VoxelData')
       .add([[1], [1]], 'Run')
@@ -224,9 +225,13 @@ describe('bdataToTrials', () => {
       .addMetadata('stimulus_name', [1, NaN], 'Label stimulus_name', 'Label')
       .addMetadata('image_index', [NaN, 1], 'Label image_index', 'Label')
       .build();
-    await expectDataError(() => bdataToTrials(b, SRC, { defaultSet: 'train' }), /"Label" marks 2 columns; pass labelKey naming one of them: stimulus_name, image_index/);
+    await expectDataError(
+      () => bdataToTrials(b, SRC, { defaultSet: 'train' }),
+      /"Label" marks 2 columns and none .*; set labelColumn to the stimulus column's position \(0–1\) or labelKey to one of stimulus_name, image_index \(column 0: 5, 6; column 1: 7, 8\)$/,
+    );
     const t = bdataToTrials(b, SRC, { defaultSet: 'train', labelKey: 'image_index' });
     expect(t.stimulusIds).toEqual(['7', '8']);
+    expect(bdataToTrials(b, SRC, { defaultSet: 'train', labelColumn: 1 }).stimulusIds).toEqual(['7', '8']);
   });
 
   it('rejects a NaN voxel naming the dataset row and column', async () => {
