@@ -239,3 +239,28 @@ describe('ingesting a DIR subject against images named as the release names them
     ).rejects.toThrow(/1 stimulus id\(s\) have no image among the stimuli: n01518878_5958$/);
   });
 });
+
+describe('the DIR config in docs/data-formats.md', () => {
+  /** The first yaml block after the DIR heading, as a lab member would copy it. */
+  function documentedConfig(): string {
+    const doc = readFileSync(path.join(__dirname, '../../docs/data-formats.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### A DIR subject'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section);
+    if (!block) throw new Error('docs/data-formats.md: no yaml block under "### A DIR subject"');
+    return block[1]!;
+  }
+
+  it('is valid, names the five DIR files by set, and reads the bdpy-written file set', async () => {
+    const config = parseExperimentConfig(documentedConfig(), 'data-formats.md');
+    expect(config.stimuli).toMatchObject({ source: 'folder', path: 'data/images' });
+    const source = bdataSource(config.subjects[0]);
+    const files = bdataFiles(source);
+    expect(files.map((f) => [f.set, path.basename(f.file)])).toEqual(Object.entries(DIR_FILES));
+    // The same options, on the miniature file set written by bdpy.
+    const { labelKey, labelColumn, keepZeroLabels, stimulusNames } = source;
+    const ids = await Promise.all(
+      files.map(async ({ set }) => bdataToTrials(await dirFile(set as DirSet), set!, { labelKey, labelColumn, keepZeroLabels, stimulusNames, defaultSet: set }).stimulusIds),
+    );
+    expect(ids).toEqual([[...TRAIN_IMAGES, ...TRAIN_IMAGES], [...NATURAL_IMAGES, ...NATURAL_IMAGES], ['11', '12'], ['letter_A', 'letter_B'], ['n01443537_22563', '12']]);
+  });
+});
