@@ -3,10 +3,10 @@ import * as os from 'node:os';
 import { ConfigError } from './configs/config-error';
 import { loadExperimentConfig } from './configs/load';
 import { STAGE_NAMES, type StageName } from './configs/schema';
+import { cancelCommand } from './cli/cancel-command';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './cli/options';
 import { readRunRecord } from './cli/run-record';
-import { runCommand, workflowIdOf } from './cli/run-command';
-import { openSession } from './cli/session';
+import { runCommand } from './cli/run-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
 import { workerCommand } from './cli/worker-command';
@@ -23,7 +23,8 @@ usage:
   deeprecon status <run>                     per-stage status of a run (its experiment name)
   deeprecon rerun <run> [--from STAGE] [--force]
                                              run again; only failed or changed stages recompute
-  deeprecon cancel <run>                     cancel a running experiment
+  deeprecon cancel <run> [--terminate]       cancel a running experiment or sweep and wait until
+                                             it has stopped (--terminate: end it without cleanup)
   deeprecon worker [--task-queue Q] [--concurrency N] [--backend B]
 
 connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
@@ -138,17 +139,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'cancel': {
-      const { values, positionals } = parse(rest, CONNECTION_FLAGS);
-      const run = positional(positionals, 'run name');
-      // A recorded run (experiment or sweep) names its workflow; otherwise the experiment's id.
-      const workflowId = await readRunRecord(values['runs-dir'], run).then((r) => r.workflowId, () => workflowIdOf(run));
-      const session = await openSession({ connection: connectionFrom(values), withWorker: false });
-      try {
-        await session.client.workflow.getHandle(workflowId).cancel();
-        process.stdout.write(`cancellation requested for ${workflowId}\n`);
-      } finally {
-        await session.close();
-      }
+      const { values, positionals } = parse(rest, { ...CONNECTION_FLAGS, terminate: { type: 'boolean', default: false } });
+      const report = await cancelCommand(positional(positionals, 'run name'), { connection: connectionFrom(values), runsDir: values['runs-dir'], terminate: values.terminate });
+      const done = report.outcome === 'cancelled' || report.outcome === 'terminated' || report.outcome === 'already-finished';
+      (done ? process.stdout : process.stderr).write(`${report.message}\n`);
+      if (!done) process.exitCode = 1;
       return;
     }
     case 'worker': {
@@ -167,7 +162,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  // No code: a command that set process.exitCode (a failed sweep point, a cancel that did not take) keeps it.
+  () => process.exit(),
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`invalid config:\n${error.message}\n`);
     else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { workflowIdOf } from './run-command';
 
 /** What `run` leaves in runs/<name>/run.json so later commands can find the run. */
 export interface RunRecord {
@@ -22,4 +23,12 @@ export async function readRunRecord(runsDir: string, run: string): Promise<RunRe
   } catch {
     throw new Error(`no run named "${run}": ${file} does not exist (start it with \`deeprecon run <config>\`)`);
   }
+}
+
+/** The workflow a run name stands for: its record's, or (for a run started elsewhere) the experiment's. */
+export async function workflowIdOfRun(runsDir: string, run: string): Promise<string> {
+  return readRunRecord(runsDir, run).then(
+    (r) => r.workflowId,
+    () => workflowIdOf(run),
+  );
 }

@@ -10,6 +10,8 @@ import { type LocalWorkerProcesses, startLocalWorkerProcesses } from './local-wo
 /** A Temporal client, plus (in local mode) the embedded server and an in-process worker. */
 export interface Session {
   readonly client: Client;
+  /** The Temporal frontend this session talks to (the local engine's, in local mode). */
+  readonly address: string;
   readonly local: boolean;
   readonly taskQueue: string;
   /** The in-process worker's compute backend (local mode). */
@@ -44,9 +46,14 @@ class QuietLogger extends DefaultLogger {
   }
 }
 
-function quietRuntime(): void {
+/** Installs the quiet logger once, before this process creates its first worker. */
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new QuietLogger('WARN') });
+  try {
+    Runtime.install({ logger: new QuietLogger('WARN') });
+  } catch {
+    // A worker made elsewhere in this process (an embedding program, a test) already chose the runtime.
+  }
   runtimeInstalled = true;
 }
 
@@ -103,5 +110,5 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { client, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
+  return { client, address, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
 }
