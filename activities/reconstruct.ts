@@ -9,6 +9,7 @@ import { disposeCgan } from '../lib/gan/cgan-model';
 import { generateFromVoxels } from '../lib/gan/generate';
 import { decodeGenerator } from '../lib/generative/generator';
 import type { ImageGenerator } from '../lib/generative/image-generator';
+import type { FolderPolicy } from '../lib/data/inside-folder';
 import { loadGeneratorFolder } from '../lib/generative/layers-model-generator';
 import { modelFolderFingerprint } from '../lib/features/model-folder';
 import type { ImageBatch } from '../lib/images/image-batch';
@@ -36,7 +37,7 @@ export interface ReconstructConfig {
   readonly network: FeaturesConfig;
   readonly imageSize: number;
   /** icnn-dgn with a user-supplied generator (instead of the `generator` stage's). */
-  readonly generatorModel?: { readonly path: string; readonly outputRange: 'zero-one' | 'minus-one-one'; readonly upperBound?: number; readonly fingerprint?: string };
+  readonly generatorModel?: { readonly path: string; readonly outputRange: 'zero-one' | 'minus-one-one'; readonly upperBound?: number; readonly allowSymlinksOutside?: boolean; readonly fingerprint?: string };
   /** icnn-gd only: icnn's jitter, in pixels of a 224-px image (scaled to `imageSize`). */
   readonly jitter?: number;
   /** icnn-gd and icnn-lbfgs: the start image (`mean` needs the `stimuli` input: its training images' mean). */
@@ -113,6 +114,11 @@ async function targetsOf(ctx: StageContext<ReconstructConfig>, set: string, shap
   return { ids, targets };
 }
 
+/** How a user generator's model folder may refer to files. */
+function generatorPolicy(model: { readonly allowSymlinksOutside?: boolean }): FolderPolicy {
+  return { allowSymlinksOutside: model.allowSymlinksOutside, allowKey: 'reconstruct.generator.allowSymlinksOutside' };
+}
+
 /**
  * Stage `reconstruct`, once per method and variant: `icnn-gd` and `icnn-lbfgs` optimise pixels and
  * `icnn-dgn` a generator's latent so that the CNN features match the decoded ones; `cgan`
@@ -122,7 +128,7 @@ async function targetsOf(ctx: StageContext<ReconstructConfig>, set: string, shap
 export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
   // A user generator's weights join the cache key, so replacing them recomputes.
   const model = request.config.generatorModel;
-  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await modelFolderFingerprint(model.path) } } } : request;
+  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await modelFolderFingerprint(model.path, generatorPolicy(model)) } } } : request;
   return runStage('reconstruct', keyed, async (ctx) => {
     const { method } = ctx.config;
     const names = Object.keys(ctx.inputs);
@@ -160,7 +166,7 @@ export async function reconstructActivity(request: StageRequest<ReconstructConfi
       method !== 'icnn-dgn'
         ? undefined
         : userModel
-          ? await loadGeneratorFolder(userModel.path, userModel.outputRange, userModel.upperBound)
+          ? await loadGeneratorFolder(userModel.path, userModel.outputRange, userModel.upperBound, generatorPolicy(userModel))
           : decodeGenerator(await ctx.readBytes(ctx.input('generator')));
     try {
       for (const [si, name] of sets.entries()) {

@@ -18,10 +18,11 @@ export async function stimuliActivity(request: StageRequest<StimuliConfig>): Pro
   const { config } = request;
   const folder = config.source === 'folder' ? config.path : undefined;
   if (config.source === 'folder' && !folder) throw new DataError('stimuli', 'source "folder" needs stimuli.path');
-  const keyed = folder ? { ...request, config: { ...config, fingerprint: await imageFolderFingerprint(folder) } } : request;
+  const policy = { allowSymlinksOutside: config.allowSymlinksOutside, allowKey: 'stimuli.allowSymlinksOutside' };
+  const keyed = folder ? { ...request, config: { ...config, fingerprint: await imageFolderFingerprint(folder, policy) } } : request;
   return runStage('stimuli', keyed, async (ctx) => {
     ctx.progress(0.1, folder ? `reading ${folder}` : 'drawing images');
-    const stimuli = folder ? await loadImageFolder(folder, config.imageSize) : proceduralStimuli(config);
+    const stimuli = folder ? await loadImageFolder(folder, config.imageSize, policy) : proceduralStimuli(config);
     await ctx.write('stimuli', encodeStimulusTable(stimuli), 'arrow', [stimuli.ids.length]);
     return { results: { count: stimuli.ids.length } };
   });

@@ -36,6 +36,8 @@ export const StimuliSchema = z.strictObject({
   source: z.enum(['procedural', 'folder']).default('procedural'),
   /** The image folder (source `folder`); relative to the current directory when the run starts. */
   path: z.string().min(1).optional(),
+  /** Follow symbolic links in the folder that lead outside it (refused by default: a data folder must not read elsewhere). */
+  allowSymlinksOutside: z.boolean().optional(),
   seed: seed.default(1),
   imageSize: z.int().min(16).max(256).default(32),
   trainImages: z.int().min(4).max(20000).default(1200),
@@ -116,6 +118,8 @@ export const FeaturesSchema = z.strictObject({
   network: z.enum(['vgg-mini', 'tfjs-model']).default('vgg-mini'),
   /** Folder with model.json and weight shards (network `tfjs-model`). */
   modelPath: z.string().min(1).optional(),
+  /** Follow symbolic links in the folder that lead outside it (refused by default: a data folder must not read elsewhere). */
+  allowSymlinksOutside: z.boolean().optional(),
   /** Layers used as features (tfjs-model); empty means every convolution and dense layer. */
   layers: z.array(z.string().min(1)).default([]),
   /** How the model expects its input: `caffe` (Keras VGG), `zero-one` or `minus-one-one`. */
@@ -186,6 +190,8 @@ export const ReconstructSchema = z.strictObject({
     .strictObject({
       /** A user-supplied generator (TensorFlow.js model folder: latent → image) instead of training one. */
       modelPath: z.string().min(1).optional(),
+      /** Follow symbolic links in the folder that lead outside it (refused by default: a data folder must not read elsewhere). */
+      allowSymlinksOutside: z.boolean().optional(),
       /** Output range of the user-supplied generator. */
       outputRange: z.enum(['zero-one', 'minus-one-one']).default('zero-one'),
       /** Upper bound of every latent unit for a user-supplied generator (latents are ≥ 0). */

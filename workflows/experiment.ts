@@ -44,7 +44,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     if (method === 'icnn-gd') return { jitter: config.reconstruct.jitter, start: config.reconstruct.start ?? ('noise' as const) };
     if (method === 'icnn-lbfgs') return { start: config.reconstruct.start ?? ('mean' as const) };
     const g = config.reconstruct.generator;
-    if (method === 'icnn-dgn' && g.modelPath) return { generatorModel: { path: g.modelPath, outputRange: g.outputRange, ...(g.upperBound ? { upperBound: g.upperBound } : {}) } };
+    if (method === 'icnn-dgn' && g.modelPath) return { generatorModel: { path: g.modelPath, outputRange: g.outputRange, ...(g.upperBound ? { upperBound: g.upperBound } : {}), ...(g.allowSymlinksOutside ? { allowSymlinksOutside: true } : {}) } };
     return {};
   };
   // The ceiling (reconstruction from true features) exists for the feature-matching methods only.

@@ -6,6 +6,7 @@ import { decodePng } from '../images/png';
 import { centreCropResize } from '../images/resize';
 import { sha256Hex } from '../store/artifact-ref';
 import { DataError } from './data-error';
+import { checkLinkInside, type FolderPolicy } from './inside-folder';
 import type { StimulusSet } from './trials';
 
 const DECODERS: Record<string, (bytes: Uint8Array) => ReturnType<typeof decodePng>> = {
@@ -21,7 +22,7 @@ interface ImageFile {
 }
 
 /** `<root>/<set>/<stimulus id>.<png|jpg|jpeg>`, sorted by set then id; anything else is an error. */
-export async function listImageFolder(root: string): Promise<ImageFile[]> {
+export async function listImageFolder(root: string, policy: FolderPolicy = {}): Promise<ImageFile[]> {
   let sets: string[];
   try {
     sets = (await fs.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -37,6 +38,7 @@ export async function listImageFolder(root: string): Promise<ImageFile[]> {
       if (!DECODERS[ext]) throw new DataError(path.join(root, set, name), `unsupported image type "${ext}" (use .png, .jpg or .jpeg)`);
       const id = path.basename(name, path.extname(name));
       const file = path.join(root, set, name);
+      await checkLinkInside(root, file, policy);
       if (seen.has(id)) throw new DataError(file, `stimulus id "${id}" also appears as ${seen.get(id)}`);
       seen.set(id, file);
       files.push({ set, id, file });
@@ -46,15 +48,15 @@ export async function listImageFolder(root: string): Promise<ImageFile[]> {
 }
 
 /** A content fingerprint of the folder: changes whenever an image, its name or its set changes. */
-export async function imageFolderFingerprint(root: string): Promise<string> {
+export async function imageFolderFingerprint(root: string, policy: FolderPolicy = {}): Promise<string> {
   const parts: string[] = [];
-  for (const f of await listImageFolder(root)) parts.push(`${f.set}/${f.id}:${sha256Hex(new Uint8Array(await fs.readFile(f.file)))}`);
+  for (const f of await listImageFolder(root, policy)) parts.push(`${f.set}/${f.id}:${sha256Hex(new Uint8Array(await fs.readFile(f.file)))}`);
   return sha256Hex(new TextEncoder().encode(parts.join('\n')));
 }
 
 /** Loads every image, centre-cropped and resized to size × size. */
-export async function loadImageFolder(root: string, size: number): Promise<StimulusSet> {
-  const files = await listImageFolder(root);
+export async function loadImageFolder(root: string, size: number, policy: FolderPolicy = {}): Promise<StimulusSet> {
+  const files = await listImageFolder(root, policy);
   const images = createImageBatch(files.length, size, size);
   for (const [i, f] of files.entries()) {
     const decoder = DECODERS[path.extname(f.file).toLowerCase()]!;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/data-error';
+import { checkLinkInside, fileInsideFolder, type FolderPolicy } from '../data/inside-folder';
 import { sha256Hex } from '../store/artifact-ref';
 
 interface ModelJson {
@@ -16,8 +17,9 @@ interface ModelJson {
  * Loads a TensorFlow.js Layers model from a folder (`model.json` plus its weight shards), as
  * `tensorflowjs_converter` writes it — from disk, since tfjs' file loader lives in tfjs-node.
  */
-export async function loadModelFolder(dir: string): Promise<tf.LayersModel> {
+export async function loadModelFolder(dir: string, policy: FolderPolicy = {}): Promise<tf.LayersModel> {
   const jsonFile = path.join(dir, 'model.json');
+  await checkLinkInside(dir, jsonFile, policy);
   let json: ModelJson;
   try {
     json = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as ModelJson;
@@ -30,7 +32,7 @@ export async function loadModelFolder(dir: string): Promise<tf.LayersModel> {
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const shard of group.paths) {
-      const file = path.join(dir, shard);
+      const file = await fileInsideFolder(dir, shard, jsonFile, policy);
       try {
         const bytes = await fs.readFile(file);
         shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
@@ -75,9 +77,10 @@ export async function saveModelFolder(model: tf.LayersModel, dir: string): Promi
   });
 }
 
-/** A content hash of model.json and every file in the folder it names. */
-export async function modelFolderFingerprint(dir: string): Promise<string> {
+/** A content hash of model.json and every file in the folder it names (a missing one hashes as empty). */
+export async function modelFolderFingerprint(dir: string, policy: FolderPolicy = {}): Promise<string> {
   const jsonFile = path.join(dir, 'model.json');
+  await checkLinkInside(dir, jsonFile, policy);
   let text: string;
   try {
     text = await fs.readFile(jsonFile, 'utf8');
@@ -92,7 +95,10 @@ export async function modelFolderFingerprint(dir: string): Promise<string> {
   }
   const parts = [sha256Hex(new TextEncoder().encode(text))];
   for (const group of json.weightsManifest ?? []) {
-    for (const shard of group.paths) parts.push(sha256Hex(new Uint8Array(await fs.readFile(path.join(dir, shard)).catch(() => Buffer.alloc(0)))));
+    for (const shard of group.paths) {
+      const file = await fileInsideFolder(dir, shard, jsonFile, policy);
+      parts.push(sha256Hex(new Uint8Array(await fs.readFile(file).catch(() => Buffer.alloc(0)))));
+    }
   }
   return sha256Hex(new TextEncoder().encode(parts.join(':')));
 }

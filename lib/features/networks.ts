@@ -88,12 +88,14 @@ export interface NetworkSettings {
   readonly modelPath?: string;
   readonly layers?: readonly string[];
   readonly inputMode?: InputMode;
+  /** Follow symbolic links out of the model folder. */
+  readonly allowSymlinksOutside?: boolean;
 }
 
 /** The configured feature network: the built-in CNN or a TensorFlow.js model folder. */
 export async function loadNetwork(settings: NetworkSettings, imageSize: number): Promise<FeatureNetwork> {
   if (settings.network === 'vgg-mini') return openNetwork('vgg-mini', settings.seed, imageSize);
   if (!settings.modelPath) throw new Error('features.modelPath is required for network "tfjs-model"');
-  const model = await loadModelFolder(settings.modelPath);
+  const model = await loadModelFolder(settings.modelPath, { allowSymlinksOutside: settings.allowSymlinksOutside, allowKey: 'allowSymlinksOutside beside modelPath' });
   return new LayersModelNetwork(settings.modelPath, model, settings.inputMode ?? 'caffe', settings.layers, imageSize);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/data-error';
+import type { FolderPolicy } from '../data/inside-folder';
 import { loadModelFolder } from '../features/model-folder';
 import type { ImageGenerator } from './image-generator';
 
@@ -40,8 +41,8 @@ export class LayersModelGenerator implements ImageGenerator {
   }
 }
 
-export async function loadGeneratorFolder(dir: string, outputRange: 'zero-one' | 'minus-one-one', upperBound?: number): Promise<LayersModelGenerator> {
-  const model = await loadModelFolder(dir);
+export async function loadGeneratorFolder(dir: string, outputRange: 'zero-one' | 'minus-one-one', upperBound?: number, policy: FolderPolicy = {}): Promise<LayersModelGenerator> {
+  const model = await loadModelFolder(dir, policy);
   const latent = model.inputs[0]!.shape[1];
   const bound = upperBound !== undefined && typeof latent === 'number' ? new Float32Array(latent).fill(upperBound) : undefined;
   return new LayersModelGenerator(model, outputRange, dir, bound);
