@@ -12,7 +12,7 @@ import { patternCorrelation } from '../lib/evaluation/pattern-correlation';
 import { unitStatistics } from '../lib/evaluation/unit-statistics';
 import { decodeLabelledMatrix, encodeLabelledMatrix, type LabelledMatrix, rowsForIds } from '../lib/formats/labelled-matrix';
 import { selectRows } from '../lib/linalg/matrix';
-import { encodeTable } from '../lib/store/arrow-table';
+import { accuracyTable } from '../lib/formats/result-tables';
 import type { LayerAccuracy, StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
 import { runStage } from './stage-runner';
@@ -120,18 +120,7 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
     } finally {
       projection?.dispose();
     }
-    await ctx.write(
-      'accuracy',
-      encodeTable({
-        stimulus_set: { kind: 'utf8', values: accuracy.map((a) => a.stimulusSet) },
-        layer: { kind: 'utf8', values: accuracy.map((a) => a.layer) },
-        profile_correlation: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.profileCorrelation) },
-        pattern_correlation: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.patternCorrelation) },
-        identification: { kind: 'float64', values: Float64Array.from(accuracy, (a) => a.identification) },
-      }),
-      'arrow',
-      [accuracy.length],
-    );
+    await ctx.writeTable('accuracy', accuracyTable(accuracy, false));
     return { results: { accuracy } };
   });
 }

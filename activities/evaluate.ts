@@ -15,6 +15,7 @@ import { twoWayIdentification } from '../lib/evaluation/two-way-identification';
 import { extractFeatures } from '../lib/features/cnn';
 import type { FeatureNetwork } from '../lib/features/feature-network';
 import { loadNetwork } from '../lib/features/networks';
+import { scoreTable } from '../lib/formats/result-tables';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
 import { type ImageBatch, selectImages } from '../lib/images/image-batch';
 import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
@@ -117,21 +118,7 @@ export function evaluateActivity(request: StageRequest<EvaluateConfig>): Promise
     } finally {
       cnn?.dispose();
     }
-    await ctx.write(
-      'scores',
-      encodeTable({
-        subject: { kind: 'utf8', values: scores.map((s) => s.subject) },
-        method: { kind: 'utf8', values: scores.map((s) => s.method) },
-        stimulus_set: { kind: 'utf8', values: scores.map((s) => s.stimulusSet) },
-        metric: { kind: 'utf8', values: scores.map((s) => s.metric) },
-        value: { kind: 'float64', values: Float64Array.from(scores, (s) => s.value) },
-        low: { kind: 'float64', values: Float64Array.from(scores, (s) => s.low ?? Number.NaN) },
-        high: { kind: 'float64', values: Float64Array.from(scores, (s) => s.high ?? Number.NaN) },
-        images: { kind: 'int32', values: Int32Array.from(scores, (s) => s.images ?? 0) },
-      }),
-      'arrow',
-      [scores.length],
-    );
+    await ctx.writeTable('scores', scoreTable(scores));
     await ctx.write(
       'per-image',
       encodeTable({

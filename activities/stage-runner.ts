@@ -4,8 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { initBackend } from '../lib/compute/backend';
 import { type ArtifactFormat, type ArtifactRef, getArtifact, putArtifact } from '../lib/store/artifact-ref';
 import type { ArtifactStore } from '../lib/store/artifact-store';
-import { decodeTable, type DecodedTable } from '../lib/store/arrow-table';
+import type { ResultTable } from '../lib/formats/result-tables';
+import { decodeTable, type DecodedTable, encodeTable } from '../lib/store/arrow-table';
 import { openStore } from '../lib/store/open-store';
+import { encodeParquet } from '../lib/store/parquet-table';
 import { changeReason, lineageOf, readCompleteManifest, readLineage, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
 import type { StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
 import { isBadInput } from './bad-input';
@@ -21,6 +23,11 @@ export interface StageContext<C> {
   readBytes(ref: ArtifactRef): Promise<Uint8Array>;
   readTable(ref: ArtifactRef): Promise<DecodedTable>;
   write(name: string, body: Uint8Array, format: ArtifactFormat, shape?: readonly number[]): Promise<ArtifactRef>;
+  /**
+   * A table a person reads: `<name>.arrow` (output `name`) and the same table beside it as
+   * `<name>.parquet` (output `<name>.parquet`), for pandas and DuckDB users.
+   */
+  writeTable(name: string, table: ResultTable): Promise<ArtifactRef>;
   /** Reports progress (heartbeat) and throws if the activity was cancelled. */
   progress(fraction: number, message: string): void;
 }
@@ -103,6 +110,13 @@ export async function runStage<C, R>(
       written.push(ref);
       outputs[name] = ref;
       return ref;
+    },
+    async writeTable(name, table) {
+      const rows = Object.values(table)[0]?.values.length ?? 0;
+      const parquet = await putArtifact(store, `${prefix}/${name}.parquet`, await encodeParquet(table), 'parquet', [rows]);
+      written.push(parquet);
+      outputs[`${name}.parquet`] = parquet;
+      return ctx.write(name, encodeTable(table), 'arrow', [rows]);
     },
     progress(fraction, message) {
       if (!activity) return;

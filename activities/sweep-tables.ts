@@ -1,6 +1,8 @@
 import { openStore } from '../lib/store/open-store';
 import { putArtifact } from '../lib/store/artifact-ref';
+import { sweepTable } from '../lib/formats/result-tables';
 import { encodeTable } from '../lib/store/arrow-table';
+import { encodeParquet } from '../lib/store/parquet-table';
 import type { ArtifactRef, SweepResultRow, SweepTablesRequest } from '../workflows/contracts';
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -15,24 +17,21 @@ export function sweepCsv(rows: readonly SweepResultRow[]): string {
 }
 
 export function sweepArrow(rows: readonly SweepResultRow[]): Uint8Array {
-  return encodeTable({
-    point: { kind: 'utf8', values: rows.map((r) => r.point) },
-    subject: { kind: 'utf8', values: rows.map((r) => r.subject) },
-    params: { kind: 'utf8', values: rows.map((r) => r.params) },
-    method: { kind: 'utf8', values: rows.map((r) => r.method) },
-    stimulus_set: { kind: 'utf8', values: rows.map((r) => r.stimulusSet) },
-    metric: { kind: 'utf8', values: rows.map((r) => r.metric) },
-    value: { kind: 'float64', values: Float64Array.from(rows, (r) => r.value) },
-  });
+  return encodeTable(sweepTable(rows));
 }
 
-/** Writes a sweep's results table (one row per point × metric) as Arrow and CSV into the store. */
-export async function sweepTables(request: SweepTablesRequest): Promise<{ arrow: ArtifactRef; csv: ArtifactRef }> {
+export function sweepParquet(rows: readonly SweepResultRow[]): Promise<Uint8Array> {
+  return encodeParquet(sweepTable(rows));
+}
+
+/** Writes a sweep's results table (one row per point × metric) as Arrow, Parquet and CSV into the store. */
+export async function sweepTables(request: SweepTablesRequest): Promise<{ arrow: ArtifactRef; parquet: ArtifactRef; csv: ArtifactRef }> {
   const store = openStore(request.store);
   const prefix = `sweeps/${request.sweep}`;
   const arrow = await putArtifact(store, `${prefix}/results.arrow`, sweepArrow(request.rows), 'arrow', [request.rows.length]);
+  const parquet = await putArtifact(store, `${prefix}/results.parquet`, await sweepParquet(request.rows), 'parquet', [request.rows.length]);
   const csv = await putArtifact(store, `${prefix}/results.csv`, new TextEncoder().encode(sweepCsv(request.rows)), 'csv', [request.rows.length]);
-  return { arrow, csv };
+  return { arrow, parquet, csv };
 }
 
 export type SweepActivities = { sweepTables: typeof sweepTables };

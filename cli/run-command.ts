@@ -10,6 +10,7 @@ import type { experimentWorkflow } from '../workflows/experiment';
 import type { ConnectionOptions } from './connection-options';
 import { ProgressDisplay } from './progress-display';
 import { copyReport } from './report-files';
+import { writeResultTables } from './result-files';
 import { openSession } from './session';
 import { formatSummary, writeSummary } from './summary';
 
@@ -122,6 +123,7 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
     }
     const seconds = (Date.now() - started) / 1000;
     const file = await writeSummary(options.runsDir, result, seconds);
+    await writeResultTables(path.join(options.runsDir, config.name), result);
     const report = result.report ? await copyReport(config.store, result.report, path.join(options.runsDir, config.name)) : undefined;
     log(formatSummary(result, seconds));
     log(`summary: ${path.relative(process.cwd(), file)}`);

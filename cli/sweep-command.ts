@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
-import { sweepArrow, sweepCsv } from '../activities/sweep-tables';
+import { sweepArrow, sweepCsv, sweepParquet } from '../activities/sweep-tables';
 import { sweepReportHtml } from '../lib/report/sweep-report';
 import { loadSweep } from '../lib/sweep/load-sweep';
 import type { StageName, SweepInput, SweepPointProgress, SweepResult } from '../workflows/contracts';
@@ -49,7 +49,7 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
 
 /**
  * `deeprecon sweep <file>`: expands the sweep, starts (or re-attaches to) its workflow, reports
- * per-point progress, and writes `runs/<sweep>/results.{csv,arrow}` and `summary.json`.
+ * per-point progress, and writes `runs/<sweep>/results.{csv,arrow,parquet}` and `summary.json`.
  */
 export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
   const { sweep, points } = await loadSweep(options.sweepFile);
@@ -88,6 +88,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, 'results.csv'), sweepCsv(result.rows));
     await fs.writeFile(path.join(dir, 'results.arrow'), sweepArrow(result.rows));
+    await fs.writeFile(path.join(dir, 'results.parquet'), await sweepParquet(result.rows));
     await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
     await fs.writeFile(path.join(dir, 'report.html'), sweepReportHtml(sweep.name, result.rows, new Date().toISOString()));
     const failed = result.points.filter((p) => p.state === 'failed');

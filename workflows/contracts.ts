@@ -163,7 +163,7 @@ export interface SweepResult {
   readonly sweep: string;
   readonly points: readonly SweepPointProgress[];
   readonly rows: readonly SweepResultRow[];
-  readonly tables: { readonly arrow: ArtifactRef; readonly csv: ArtifactRef };
+  readonly tables: { readonly arrow: ArtifactRef; readonly parquet: ArtifactRef; readonly csv: ArtifactRef };
 }
 
 export interface SweepTablesRequest {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArtifactStore } from './artifact-store';
 
-export type ArtifactFormat = 'arrow' | 'png' | 'json' | 'csv' | 'svg' | 'html' | 'bin';
+export type ArtifactFormat = 'arrow' | 'parquet' | 'png' | 'json' | 'csv' | 'svg' | 'html' | 'bin';
 
 /**
  * A claim check: what workflows pass around instead of data. Small (well under 1 KB), and enough
