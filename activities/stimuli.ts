@@ -18,7 +18,7 @@ export async function stimuliActivity(request: StageRequest<StimuliConfig>): Pro
   const { config } = request;
   const folder = config.source === 'folder' ? config.path : undefined;
   if (config.source === 'folder' && !folder) throw new DataError('stimuli', 'source "folder" needs stimuli.path');
-  const policy = { allowSymlinksOutside: config.allowSymlinksOutside, allowKey: 'stimuli.allowSymlinksOutside' };
+  const policy = { allowSymlinksOutside: config.allowSymlinksOutside, allowKey: 'stimuli.allowSymlinksOutside', maxImageSide: config.maxImageSide };
   const keyed = folder ? { ...request, config: { ...config, fingerprint: await imageFolderFingerprint(folder, policy) } } : request;
   return runStage('stimuli', keyed, async (ctx) => {
     ctx.progress(0.1, folder ? `reading ${folder}` : 'drawing images');

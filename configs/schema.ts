@@ -38,6 +38,8 @@ export const StimuliSchema = z.strictObject({
   path: z.string().min(1).optional(),
   /** Follow symbolic links in the folder that lead outside it (refused by default: a data folder must not read elsewhere). */
   allowSymlinksOutside: z.boolean().optional(),
+  /** Largest width or height of a folder image, checked before decoding (default 8192: a decompression bomb fails fast). */
+  maxImageSide: z.int().min(16).max(65535).optional(),
   seed: seed.default(1),
   imageSize: z.int().min(16).max(256).default(32),
   trainImages: z.int().min(4).max(20000).default(1200),

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createImageBatch } from '../images/image-batch';
+import { DEFAULT_MAX_IMAGE_SIDE, declaredImageSize } from '../images/declared-size';
 import { decodeJpeg } from '../images/jpeg';
 import { decodePng } from '../images/png';
 import { centreCropResize } from '../images/resize';
@@ -54,15 +55,27 @@ export async function imageFolderFingerprint(root: string, policy: FolderPolicy 
   return sha256Hex(new TextEncoder().encode(parts.join('\n')));
 }
 
+/** How a stimulus folder is read: where its files may lead, and how large an image may declare itself. */
+export interface ImageFolderOptions extends FolderPolicy {
+  /** Largest width or height accepted, checked on the header before decoding (a small file may declare a huge image). */
+  readonly maxImageSide?: number;
+}
+
 /** Loads every image, centre-cropped and resized to size × size. */
-export async function loadImageFolder(root: string, size: number, policy: FolderPolicy = {}): Promise<StimulusSet> {
-  const files = await listImageFolder(root, policy);
+export async function loadImageFolder(root: string, size: number, options: ImageFolderOptions = {}): Promise<StimulusSet> {
+  const files = await listImageFolder(root, options);
+  const maxSide = options.maxImageSide ?? DEFAULT_MAX_IMAGE_SIDE;
   const images = createImageBatch(files.length, size, size);
   for (const [i, f] of files.entries()) {
     const decoder = DECODERS[path.extname(f.file).toLowerCase()]!;
+    const bytes = new Uint8Array(await fs.readFile(f.file));
+    const declared = declaredImageSize(bytes);
+    if (declared && (declared.width > maxSide || declared.height > maxSide)) {
+      throw new DataError(f.file, `declares ${declared.width}×${declared.height} px in ${bytes.length} bytes; the limit is ${maxSide} px a side (stimuli.maxImageSide)`);
+    }
     let decoded;
     try {
-      decoded = decoder(new Uint8Array(await fs.readFile(f.file)));
+      decoded = decoder(bytes);
     } catch (error) {
       throw new DataError(f.file, `not a readable image (${(error as Error).message})`);
     }
