@@ -86,6 +86,11 @@ describe('the real-data path (image folder + BData HDF5 files)', () => {
     expect(real.scores.map((s) => [s.stimulusSet, s.metric])).toEqual(simulated.scores.map((s) => [s.stimulusSet, s.metric]));
     real.scores.forEach((s, i) => expect(s.value).toBeCloseTo(simulated.scores[i]!.value, 4));
     real.decoding.forEach((d, i) => expect(d.patternCorrelation).toBeCloseTo(simulated.decoding[i]!.patternCorrelation, 5));
+    // The run leaves its tables as Parquet for pandas and DuckDB users.
+    for (const table of ['scores', 'decoding', 'stages']) {
+      const bytes = await fs.readFile(path.join(dir, 'runs', 'real', `${table}.parquet`));
+      expect(bytes.subarray(0, 4).toString('latin1'), table).toBe('PAR1');
+    }
 
     // A trial whose stimulus has no image is a clear, non-retryable error naming the files.
     await fs.rm(path.join(dir, 'images', 'natural', 'natural-0001.png'));
