@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { NAME_PATTERN, NAME_RULE } from '../configs/name-rule';
 import { workflowIdOf } from './run-command';
 
 /** What `run` leaves in runs/<name>/run.json so later commands can find the run. */
@@ -16,7 +17,13 @@ export async function writeRunRecord(runsDir: string, run: string, record: RunRe
   await fs.writeFile(path.join(runsDir, run, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/** A run name on the command line is an experiment or sweep name: one safe path segment, never `../x`. */
+export function checkRunName(run: string): void {
+  if (!NAME_PATTERN.test(run)) throw new Error(`invalid run name "${run}": ${NAME_RULE}; a run is named by its experiment or sweep`);
+}
+
 export async function readRunRecord(runsDir: string, run: string): Promise<RunRecord> {
+  checkRunName(run);
   const file = path.join(runsDir, run, 'run.json');
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as RunRecord;
@@ -27,6 +34,7 @@ export async function readRunRecord(runsDir: string, run: string): Promise<RunRe
 
 /** The workflow a run name stands for: its record's, or (for a run started elsewhere) the experiment's. */
 export async function workflowIdOfRun(runsDir: string, run: string): Promise<string> {
+  checkRunName(run);
   return readRunRecord(runsDir, run).then(
     (r) => r.workflowId,
     () => workflowIdOf(run),

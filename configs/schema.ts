@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from './name-rule';
 import { METRICS } from '../lib/evaluation/metric-names';
 import { START_IMAGES } from '../lib/reconstruction/start-image';
 import { sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
@@ -9,7 +10,7 @@ import { bdataFilesProblems } from './bdata-files';
  * Every object is strict, so a misspelt key is an error rather than a silently ignored setting.
  */
 
-const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (max 64)');
+const slug = z.string().regex(NAME_PATTERN, NAME_RULE);
 const seed = z.int().min(0).max(2 ** 31 - 1);
 
 export const ROI_NAMES = ['V1', 'V2', 'V3', 'V4', 'LOC', 'FFA', 'PPA', 'LVC', 'HVC', 'VC'] as const;
@@ -83,7 +84,7 @@ export const BDataSourceSchema = z.strictObject({
    * A list, or a map from set name to file (DIR ships one file per set: `train`, `natural`,
    * `shapes`, `letters`, `imagery`), which names each file's set.
    */
-  files: z.union([z.array(z.string().min(1)).min(1), z.record(slug, z.string().min(1))], {
+  files: z.union([z.array(z.string().min(1)).min(1), z.record(z.string(), z.string().min(1))], {
     error: 'give a list of BData files, or a map from set name to file (train: …, natural: …)',
   }),
   /** Metadata key of the stimulus label column(s) (GOD: `stimulus_id`; DIR: `Label`, two columns). */

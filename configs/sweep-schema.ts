@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE } from './name-rule';
 import { isDottedPath } from '../lib/sweep/dotted-path';
 import { canonicalJson } from '../lib/store/canonical-json';
 
@@ -7,7 +8,7 @@ import { canonicalJson } from '../lib/store/canonical-json';
  * experiment schema, so a misspelt key is an error rather than a sweep that silently varies nothing.
  */
 
-const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (max 64)');
+const slug = z.string().regex(NAME_PATTERN, NAME_RULE);
 
 const dottedPath = z
   .string()
