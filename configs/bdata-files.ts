@@ -16,6 +16,9 @@ export interface BDataFile {
   readonly set?: string;
 }
 
+/** Set names become artifact and report names, so they are kept to a safe alphabet. */
+const SET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 /** The set the decoders learn from; the pipeline's other sets are test sets. */
 const TRAIN_SET = 'train';
 
@@ -48,6 +51,9 @@ export function bdataFilesProblems(source: BDataFilesSource): { path: (string | 
   const names = Object.keys(files);
   if (names.length === 0) return [{ path: ['files'], message: 'name at least one file (train: …)' }];
   const problems: { path: (string | number)[]; message: string }[] = [];
+  for (const name of names.filter((n) => !SET_NAME.test(n))) {
+    problems.push({ path: ['files', name], message: `set name "${name}": use letters, digits, ".", "_" or "-" (max 64), e.g. train, natural, shapes` });
+  }
   if (sets) problems.push({ path: ['sets'], message: 'the keys of the files map already name each file\'s set; remove sets' });
   if (!names.includes(TRAIN_SET)) {
     problems.push({ path: ['files'], message: `name the training file "${TRAIN_SET}" (the decoders learn from set "${TRAIN_SET}"); sets given: ${names.join(', ')}` });

@@ -29,7 +29,7 @@ async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
 }
 
 describe('every command that takes a run name validates it like an experiment name', () => {
-  const cases = [['status', '../../fake'], ['rerun', '../../fake'], ['cancel', '../../fake'], ['status', '/etc'], ['status', 'a/b'], ['status', '.hidden']];
+  const cases: [string, string][] = [['status', '../../fake'], ['rerun', '../../fake'], ['cancel', '../../fake'], ['status', '/etc'], ['status', 'a/b'], ['status', '.hidden']];
   for (const [command, name] of cases) {
     {
       it(`${command} ${name}: refused before anything is read or started`, async () => {

@@ -159,6 +159,9 @@ describe('a DIR subject from one config stanza', () => {
     expect(configRejection(dirConfig('      type: bdata\n      files:\n        natural: b.h5\n'))).toBe(
       'exp.yaml:7: subjects[0].source.files: name the training file "train" (the decoders learn from set "train"); sets given: natural',
     );
+    expect(configRejection(dirConfig('      type: bdata\n      files:\n        train: a.h5\n        natural test: b.h5\n'))).toBe(
+      'exp.yaml:9: subjects[0].source.files.natural test: set name "natural test": use letters, digits, ".", "_" or "-" (max 64), e.g. train, natural, shapes',
+    );
     expect(configRejection(dirConfig('      type: bdata\n      files: b.h5\n'))).toBe(
       'exp.yaml:7: subjects[0].source.files: give a list of BData files, or a map from set name to file (train: …, natural: …)',
     );
