@@ -1,3 +1,5 @@
+import { NAME_PATTERN, NAME_RULE } from './name-rule';
+
 /**
  * A BData source's `files` key, in either of its two forms: a list (with an optional `sets` list
  * beside it) or a map from set name to file, the way the DIR release splits a subject's data
@@ -15,9 +17,6 @@ export interface BDataFile {
   readonly file: string;
   readonly set?: string;
 }
-
-/** Set names become artifact and report names, so they are kept to a safe alphabet. */
-const SET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** The set the decoders learn from; the pipeline's other sets are test sets. */
 const TRAIN_SET = 'train';
@@ -51,8 +50,9 @@ export function bdataFilesProblems(source: BDataFilesSource): { path: (string | 
   const names = Object.keys(files);
   if (names.length === 0) return [{ path: ['files'], message: 'name at least one file (train: …)' }];
   const problems: { path: (string | number)[]; message: string }[] = [];
-  for (const name of names.filter((n) => !SET_NAME.test(n))) {
-    problems.push({ path: ['files', name], message: `set name "${name}": use letters, digits, ".", "_" or "-" (max 64), e.g. train, natural, shapes` });
+  // Set names become artifact and report names, so they follow the rule for names.
+  for (const name of names.filter((n) => !NAME_PATTERN.test(n))) {
+    problems.push({ path: ['files', name], message: `set name "${name}": ${NAME_RULE}, e.g. train, natural, shapes` });
   }
   if (sets) problems.push({ path: ['sets'], message: 'the keys of the files map already name each file\'s set; remove sets' });
   if (!names.includes(TRAIN_SET)) {
