@@ -12,8 +12,8 @@ export const CODE_VERSIONS: Record<StageName, string> = {
   features: 'features-1',
   decode: 'decode-4',
   reconstruct: 'reconstruct-4',
-  evaluate: 'evaluate-4',
-  report: 'report-2',
+  evaluate: 'evaluate-5',
+  report: 'report-3',
   generator: 'generator-1',
-  cgan: 'cgan-2',
+  cgan: 'cgan-3',
 };

@@ -4,6 +4,7 @@ import type { EvaluateSchema } from '../configs/schema';
 import { DataError } from '../lib/data/data-error';
 import { stimulusRows } from '../lib/data/trials';
 import { bootstrapInterval } from '../lib/evaluation/bootstrap-interval';
+import { diversity } from '../lib/evaluation/diversity';
 import { finiteMean } from '../lib/evaluation/finite-mean';
 import { IMAGERY_SET, imageryCategoryRows } from '../lib/evaluation/imagery-categories';
 import { networkProvenance, sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
@@ -50,6 +51,8 @@ function scoreSet(inputs: SetInputs, metrics: ReadonlySet<string>): [string, Flo
   if (metrics.has('pixel-identification')) values.push(['pixel-identification', pairwiseIdentification(inputs.reconPixels, inputs.truthPixels)]);
   // The n-way score accompanies every pairwise one: pairwise alone can be passed by coarse colour.
   if (metrics.has('pixel-identification') || metrics.has('nway-identification')) values.push(['nway-identification', nWayIdentification(inputs.reconPixels, inputs.truthPixels)]);
+  // Diversity also accompanies the pairwise score: a collapsed generator can pass neither test alone.
+  if (metrics.has('pixel-identification') || metrics.has('diversity')) values.push(['diversity', diversity(inputs.recon, inputs.truth)]);
   if (metrics.has('pixcorr')) values.push(['pixcorr', pixelCorrelation(inputs.recon, inputs.truth)]);
   if (metrics.has('ssim')) values.push(['ssim', ssim(inputs.recon, inputs.truth)]);
   for (const [layer, [r, t]] of inputs.features) values.push([`feature-identification:${layer}`, twoWayIdentification(r, t)]);

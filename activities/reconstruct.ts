@@ -7,6 +7,7 @@ import { decodeStimulusTable, encodeStimulusTable } from '../lib/formats/stimulu
 import { decodeCgan } from '../lib/gan/cgan-model-bytes';
 import { disposeCgan } from '../lib/gan/cgan-model';
 import { generateFromVoxels } from '../lib/gan/generate';
+import { permutedAcrossImages } from '../lib/gan/shuffled-conditions';
 import { decodeGenerator } from '../lib/generative/generator';
 import type { ImageGenerator } from '../lib/generative/image-generator';
 import type { FolderPolicy } from '../lib/data/inside-folder';
@@ -20,7 +21,6 @@ import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { atImageSize } from '../lib/reconstruction/icnn-image-scale';
 import { reconstructIcnnLbfgs } from '../lib/reconstruction/icnn-lbfgs';
 import { meanImage } from '../lib/reconstruction/mean-image';
-import { imageDerangement } from '../lib/reconstruction/shuffled-image-labels';
 import type { StartImage } from '../lib/reconstruction/start-image';
 import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
@@ -68,13 +68,6 @@ async function trainingMeanImage(ctx: StageContext<ReconstructConfig>): Promise<
   if (train.length === 0) throw new DataError('reconstruct', 'the stimulus table has no training images to average for the mean start image');
   if (stimuli.images.height !== ctx.config.imageSize) throw new DataError('reconstruct', `stimuli are ${stimuli.images.height} px, reconstructions ${ctx.config.imageSize} px`);
   return meanImage(stimuli.images, train);
-}
-
-/** The rows of `voxels` permuted across its images: row i becomes the row of image π(i). */
-function permutedAcrossImages(ids: readonly string[], voxels: Matrix, seed: number): Matrix {
-  const pi = imageDerangement(ids, seed);
-  const rowOf = new Map(ids.map((id, i) => [id, i]));
-  return selectRows(voxels, ids.map((id) => rowOf.get(pi.get(id)!)!));
 }
 
 /** The sets to reconstruct: from decoded features (iCNN methods) or from test voxels (cgan). */

@@ -4,8 +4,10 @@ import { encodePng } from '../lib/images/png';
 import { displayClip } from '../lib/report/display-clip';
 import { imageById, imageGrid } from '../lib/report/image-grid';
 import { labelledGridSvg } from '../lib/report/labelled-grid';
+import { cganLossChart } from '../lib/report/cgan-training';
 import { orderMethods } from '../lib/report/method-groups';
-import { decodingChart, identificationChart, type ReportGrid, reportHtml } from '../lib/report/report-html';
+import { decodeTrainingTable } from '../lib/gan/training-table';
+import { type CganTraining, decodingChart, identificationChart, type ReportGrid, reportHtml } from '../lib/report/report-html';
 import type { LayerAccuracy, NetworkProvenance, Score, StageRequest, StageResult } from '../workflows/contracts';
 import { runStage } from './stage-runner';
 
@@ -21,6 +23,8 @@ export interface ReportConfig {
 }
 
 const RECON_PREFIX = 'recon.';
+/** `cgan.<subject>.training` (loss table) and `cgan.<subject>.samples-labelled` (sample grid SVG). */
+const CGAN_PREFIX = 'cgan.';
 /** Grid tiles are upscaled to about this many pixels so small images stay visible. */
 const TILE_PIXELS = 96;
 const MARGIN = 2;
@@ -30,7 +34,8 @@ const MARGIN = 2;
  * chart and a per-layer decoding chart (SVG), and per stimulus set a grid of true images above
  * each method's reconstructions (PNG, and SVG with row and column labels). Reconstructions are
  * shown clipped at their 2nd and 98th percentiles, as DIR displays them. Inputs are
- * `recon.<subject>.<method>.<set>` and `stimuli`.
+ * `recon.<subject>.<method>.<set>` and `stimuli`, and where a cgan was trained its training record
+ * (`cgan.<subject>.training`, `cgan.<subject>.samples-labelled`): a loss chart and the sample grid.
  */
 export function reportActivity(request: StageRequest<ReportConfig>): Promise<StageResult<{ files: string[] }>> {
   return runStage('report', request, async (ctx) => {
@@ -77,6 +82,21 @@ export function reportActivity(request: StageRequest<ReportConfig>): Promise<Sta
       }
       ctx.progress(subjects.indexOf(subject) / subjects.length, `figures of ${subject}`);
     }
+    const cganTraining: CganTraining[] = [];
+    for (const name of Object.keys(ctx.inputs).filter((n) => n.startsWith(CGAN_PREFIX) && n.endsWith('.training')).sort()) {
+      const subject = name.slice(CGAN_PREFIX.length, -'.training'.length);
+      const { history, embeddingDim } = decodeTrainingTable(await ctx.readBytes(ctx.input(name)), ctx.input(name).uri);
+      const lossChart = cganLossChart(`cGAN losses — ${subject}`, history, embeddingDim);
+      await ctx.write(`figures/cgan-losses-${subject}`, new TextEncoder().encode(lossChart), 'svg');
+      files.push(`figures/cgan-losses-${subject}.svg`);
+      const samplesRef = ctx.inputs[`${CGAN_PREFIX}${subject}.samples-labelled`];
+      const samples = samplesRef ? new TextDecoder().decode(await ctx.readBytes(samplesRef)) : '';
+      if (samplesRef) {
+        await ctx.write(`figures/cgan-samples-${subject}`, new TextEncoder().encode(samples), 'svg');
+        files.push(`figures/cgan-samples-${subject}.svg`);
+      }
+      cganTraining.push({ subject, lossChart, samples });
+    }
     const html = reportHtml({
       experiment: ctx.config.experiment,
       ...(ctx.config.description ? { description: ctx.config.description } : {}),
@@ -84,6 +104,7 @@ export function reportActivity(request: StageRequest<ReportConfig>): Promise<Sta
       scores: ctx.config.scores,
       decoding: ctx.config.decoding,
       grids,
+      cganTraining,
       ...(ctx.config.networks ? { networks: ctx.config.networks } : {}),
     });
     await ctx.write('report', new TextEncoder().encode(html), 'html');

@@ -174,7 +174,10 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const rec = { outputs: Object.assign({}, ...[...recs, ...ceilings, ...controls].map((r) => r.outputs)) as Record<string, ArtifactRef> };
     const ev = await run('evaluate', subject.name, acts.evaluate, { ...config.evaluate, featureNetwork: config.features }, { ...rec.outputs, ...stimuli.outputs });
     const recons = Object.fromEntries(Object.entries(rec.outputs).map(([name, ref]) => [`recon.${subject.name}.${name.slice('recon.'.length)}`, ref]));
-    return { scores: ev.results.scores, networks: ev.results.networks, decoding: dec.results.accuracy, recons };
+    // The cgan stage's training record (loss table, labelled sample grid) is shown in the report too.
+    const cganOutputs = cganDone ? (await cganDone).outputs : {};
+    const cganFigures = Object.fromEntries(['training', 'samples-labelled'].flatMap((name) => (cganOutputs[name] ? [[`cgan.${subject.name}.${name}`, cganOutputs[name]]] : [])));
+    return { scores: ev.results.scores, networks: ev.results.networks, decoding: dec.results.accuracy, recons: { ...recons, ...cganFigures } };
   });
   const results = await early.race(Promise.all(perSubject));
   if (results.length === 0) throw ApplicationFailure.nonRetryable('experiment has no subjects', 'ConfigError');

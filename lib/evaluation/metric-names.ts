@@ -1,5 +1,5 @@
 /** Reconstruction metrics reported per image; names are stable identifiers used in configs and reports. */
-export const METRICS = ['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification'] as const;
+export const METRICS = ['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification', 'diversity'] as const;
 
 export type MetricName = (typeof METRICS)[number];
 
@@ -36,6 +36,10 @@ export const METRIC_INFO: Readonly<Record<MetricName, MetricInfo>> = {
     description: '2-way identification on the features of an evaluation network that was neither decoded nor optimised: fraction of foils less correlated than the true image',
     higherIsBetter: true,
     chance: 0.5,
+  },
+  diversity: {
+    description: 'Mean pairwise pixel distance between the reconstructions of a set divided by that between its true images (per image: its mean distance to the other reconstructions); near 0 when a generator ignores its input, near 1 as varied as the images. Spread only, not correctness',
+    higherIsBetter: true,
   },
 };
 

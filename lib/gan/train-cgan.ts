@@ -20,10 +20,18 @@ export interface TrainCganOptions {
   readonly learningRate?: number;
   /** Weight of the KL term, applied to the KL per embedding dimension (as StackGAN's code). */
   readonly klWeight?: number;
+  /**
+   * Weight of an auxiliary pixel loss on the generator: mean |G(z, c) − x| over pixels in [-1, 1],
+   * x the condition's own image (pix2pix's L1 term). Not in Yu et al. or StackGAN (0 = faithful);
+   * it makes the few steps a CPU affords learn the voxel → layout mapping (docs/science.md).
+   */
+  readonly reconstructionWeight?: number;
   /** Principal axes kept of the standardised voxel patterns: the condition embedding's length (capped at rows − 1). */
   readonly conditionComponents?: number;
   readonly architecture?: Partial<Pick<CganConfig, 'embeddingDim' | 'noiseDim' | 'generatorChannels' | 'discriminatorChannels'>>;
   readonly onProgress?: (fraction: number, message: string) => void;
+  /** Called after each epoch with its losses and the model as it stands (e.g. to draw samples). */
+  readonly onEpoch?: (losses: CganEpoch, model: CganModel) => void;
 }
 
 /**
@@ -39,17 +47,27 @@ export const TRAIN_CGAN_DEFAULTS = {
   learningRate: 2e-4,
   beta1: 0.5,
   klWeight: 2,
+  reconstructionWeight: 0,
   conditionComponents: 128,
 } as const;
 
+/** One epoch's losses, each the mean over the epoch's steps (binary cross-entropies in nats). */
 export interface CganEpoch {
   readonly epoch: number;
-  /** Discriminator loss, mean over the epoch's steps: BCE(real) + (BCE(fake) + BCE(mismatched)) / 2. */
+  /** Discriminator on (real image, its condition), labelled real: −log D. */
+  readonly dRealRight: number;
+  /** Discriminator on (real image, another image's condition), labelled fake: −log(1 − D). */
+  readonly dRealWrong: number;
+  /** Discriminator on (generated image, its condition), labelled fake: −log(1 − D). */
+  readonly dFakeRight: number;
+  /** The discriminator's loss: dRealRight + (dFakeRight + dRealWrong) / 2 (StackGAN). */
   readonly dLoss: number;
-  /** Generator's adversarial loss (non-saturating, −log D(fake)), mean over steps; KL excluded. */
+  /** Generator's adversarial loss (non-saturating, −log D(fake)); KL excluded. */
   readonly gLoss: number;
-  /** KL(N(μ, σ²) ‖ N(0, I)) of the conditioning augmentation, nats per trial, mean over steps. */
+  /** KL(N(μ, σ²) ‖ N(0, I)) of the conditioning augmentation, nats per trial. */
   readonly kl: number;
+  /** Mean |G(z, c) − x| over pixels in [-1, 1]; recorded also when it is not trained on. */
+  readonly pixelL1: number;
 }
 
 export interface TrainedCgan {
@@ -124,7 +142,8 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       rng.shuffle(order);
-      const sums = { d: 0, g: 0, kl: 0 };
+      // Sums over the epoch's steps of [real/right, real/wrong, fake/right, G adversarial, KL, pixel L1].
+      const sums = [0, 0, 0, 0, 0, 0];
       for (let s = 0; s < steps; s++) {
         const rows = order.slice(s * batch, (s + 1) * batch);
         const rowsT = tf.tensor1d(rows, 'int32');
@@ -138,37 +157,43 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
         // the generator step below recomputes the same batch (same z, ε, weights) with gradients.
         const fake = tf.tidy(() => model.generator.forward(z, sampleCondition(model.conditioning.distribution(cond), eps), 'batch-and-track'));
 
+        // [real/right, real/wrong, fake/right], kept out of the tape's tidy for the history.
+        const dParts: tf.Scalar[] = [];
         const d = tf.variableGrads(() => {
           const realFeatures = discriminator.features(real);
-          const errReal = bceReal(discriminator.logits(realFeatures, cond));
-          const errWrong = bceFake(discriminator.logits(realFeatures, wrong));
-          const errFake = bceFake(discriminator.logits(discriminator.features(fake), cond));
+          const errReal = tf.keep(bceReal(discriminator.logits(realFeatures, cond)));
+          const errWrong = tf.keep(bceFake(discriminator.logits(realFeatures, wrong)));
+          const errFake = tf.keep(bceFake(discriminator.logits(discriminator.features(fake), cond)));
+          dParts.push(errReal, errWrong, errFake);
           return tf.add(errReal, tf.mul(tf.add(errFake, errWrong), 0.5)) as tf.Scalar;
         }, discriminatorVars);
         dOptimizer.applyGradients(namedGradients(d.grads));
 
         // [adversarial loss, KL], kept out of the tape's tidy for the history.
-        const parts: tf.Scalar[] = [];
+        const gParts: tf.Scalar[] = [];
         const g = tf.variableGrads(() => {
           const dist = model.conditioning.distribution(cond);
           const generated = model.generator.forward(z, sampleCondition(dist, eps), 'batch');
           const adversarial = tf.keep(bceReal(discriminator.logits(discriminator.features(generated), cond)));
           const kl = tf.keep(klDivergence(dist));
-          parts.push(adversarial, kl);
-          return tf.add(adversarial, tf.mul(kl, o.klWeight / config.embeddingDim)) as tf.Scalar;
+          const pixel = tf.keep(tf.mean(tf.abs(tf.sub(generated, real))) as tf.Scalar);
+          gParts.push(adversarial, kl, pixel);
+          const loss = tf.add(adversarial, tf.mul(kl, o.klWeight / config.embeddingDim));
+          return (o.reconstructionWeight > 0 ? tf.add(loss, tf.mul(pixel, o.reconstructionWeight)) : loss) as tf.Scalar;
         }, generatorVars);
         gOptimizer.applyGradients(namedGradients(g.grads));
 
-        const [dValue, gValue, klValue] = await Promise.all([d.value, ...parts].map(async (t) => (await t.data())[0]!));
-        tf.dispose([rowsT, wrongT, real, cond, wrong, z, eps, fake, d.value, g.value, ...parts, ...Object.values(d.grads), ...Object.values(g.grads)]);
-        sums.d += dValue!;
-        sums.g += gValue!;
-        sums.kl += klValue!;
+        const values = await Promise.all([...dParts, ...gParts].map(async (t) => (await t.data())[0]!));
+        tf.dispose([rowsT, wrongT, real, cond, wrong, z, eps, fake, d.value, g.value, ...dParts, ...gParts, ...Object.values(d.grads), ...Object.values(g.grads)]);
+        values.forEach((v, i) => (sums[i] = sums[i]! + v));
         progress((epoch - 1 + (s + 1) / steps) / o.epochs, `epoch ${epoch}/${o.epochs}, step ${s + 1}/${steps}`);
         // Yield every step so heartbeats, cancellation and other tasks are served.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      history.push({ epoch, dLoss: sums.d / steps, gLoss: sums.g / steps, kl: sums.kl / steps });
+      const [dRealRight, dRealWrong, dFakeRight, gLoss, kl, pixelL1] = sums.map((v) => v / steps) as [number, number, number, number, number, number];
+      const row: CganEpoch = { epoch, dRealRight, dRealWrong, dFakeRight, dLoss: dRealRight + (dFakeRight + dRealWrong) / 2, gLoss, kl, pixelL1 };
+      history.push(row);
+      o.onEpoch?.(row, model);
     }
   } catch (e) {
     disposeCgan(model);

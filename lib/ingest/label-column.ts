@@ -46,7 +46,10 @@ export function chooseLabelColumn(b: BData, labelKey: string, source: string, o:
   if (found.length === 1) return cols[found[0]!]!;
 
   const samples = cols
-    .map((c, k) => `column ${k}: ${[...new Set(labelsOf(c))].slice(0, 3).join(', ')}${new Set(labelsOf(c)).size > 3 ? ', …' : ''}`)
+    .map((c, k) => {
+      const distinct = [...new Set(labelsOf(c))];
+      return `column ${k}: ${distinct.slice(0, 3).join(', ')}${distinct.length > 3 ? ', …' : ''}`;
+    })
     .join('; ');
   const inside = new Set(cols);
   const perColumnKeys = b.metadata.key.filter((k) => {

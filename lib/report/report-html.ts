@@ -2,6 +2,7 @@ import { METRIC_INFO, isMetricName } from '../evaluation/metric-names';
 import type { NetworkProvenance } from '../evaluation/network-provenance';
 import type { LayerAccuracy, Score } from '../../workflows/contracts';
 import { barChart, lineChart } from './svg-charts';
+import { cganTrainingFigure } from './cgan-training';
 import { escapeMarkup } from './escape-markup';
 import { type LabelledGrid, labelledGridSvg } from './labelled-grid';
 import { CONTROL_LABEL, isControlMethod, orderMethods } from './method-groups';
@@ -12,6 +13,13 @@ export interface ReportGrid extends LabelledGrid {
   readonly stimulusSet: string;
 }
 
+/** One subject's cGAN training record: the loss chart and the labelled sample grid (SVG each; samples may be empty). */
+export interface CganTraining {
+  readonly subject: string;
+  readonly lossChart: string;
+  readonly samples: string;
+}
+
 export interface ReportContent {
   readonly experiment: string;
   readonly description?: string;
@@ -19,6 +27,8 @@ export interface ReportContent {
   readonly scores: readonly Score[];
   readonly decoding: readonly LayerAccuracy[];
   readonly grids: readonly ReportGrid[];
+  /** Per subject with a cgan: how its training went. */
+  readonly cganTraining?: readonly CganTraining[];
   /** The feature network and the evaluation network, as the evaluate stage recorded them. */
   readonly networks?: readonly NetworkProvenance[];
 }
@@ -106,6 +116,8 @@ export const HOW_TO_READ = [
   'feature-identification is measured in an evaluation network that was neither decoded nor optimised (see Networks), so a reconstruction cannot score by matching the optimiser’s own objective.',
   'Controls (methods ending in -shuffled) come from the same pipeline with the pairing of brain data and images shuffled. They must be at chance; a control above chance means information about the test images reaches the reconstructions by another route than the brain data.',
   'imagery mixes imagined natural images and imagined shapes, so it can be passed by telling the two kinds apart; imagery-natural and imagery-shapes score each kind with candidates of that kind only.',
+  'diversity: the spread of a set’s reconstructions relative to that of its true images (1 = as varied). A generator that makes the same image for every input scores near 0 even when its colour earns some pairwise identification; a control keeps the diversity of its method, since shuffling changes which image is made, not how many kinds.',
+  'The cGAN training figure shows its losses per epoch — the discriminator on real images with their own voxel pattern (real/right), with another image’s pattern (real/wrong) and on generated images (fake/right) — and what the generator made of a few fixed training patterns with fixed noise after each epoch. real/wrong falling below log 2 means the discriminator has learnt which pattern belongs to which image.',
   'The reconstructions in the figures are shown as in the DIR papers: clipped at their own 2nd and 98th percentiles and stretched to the full range. The metrics are computed on the raw reconstructions.',
 ] as const;
 
@@ -130,6 +142,7 @@ export function reportHtml(content: ReportContent): string {
       (subject) => `<section><h2>${escapeMarkup(subject)}</h2>
 <div class="charts">${identificationChart(content.scores, subject)}${decodingChart(content.decoding, subject)}</div>
 ${content.grids.filter((g) => g.subject === subject).map(gridFigure).join('\n')}
+${(content.cganTraining ?? []).filter((t) => t.subject === subject).map((t) => cganTrainingFigure(subject, t.lossChart, t.samples)).join('\n')}
 </section>`,
     )
     .join('\n');

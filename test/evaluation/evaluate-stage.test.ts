@@ -75,6 +75,10 @@ describe('the evaluate stage', () => {
     const metrics = ['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification:fc1'];
     for (const method of ['exact', 'category']) for (const set of sets) for (const metric of metrics) find(scores, method, set, metric);
     expect(find(scores, 'exact', 'imagery-shapes', 'nway-identification').images).toBe(15);
+    // Diversity accompanies the pairwise score: exact reconstructions are as varied as the images,
+    // one image per category is collapsed within each category.
+    for (const set of sets) expect(find(scores, 'exact', set, 'diversity').value).toBeCloseTo(1, 6);
+    for (const set of ['imagery-natural', 'imagery-shapes']) expect(find(scores, 'category', set, 'diversity').value).toBe(0);
 
     // Exact reconstructions: perfect everywhere, intervals collapsed on the value.
     for (const set of sets) {

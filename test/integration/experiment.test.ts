@@ -70,7 +70,7 @@ describe('an experiment end to end on a real Temporal server', () => {
       expect.arrayContaining(['decoding-sim01.svg', 'identification-sim01.svg', 'reconstructions-sim01-natural.png', 'reconstructions-sim01-natural-labelled.svg']),
     );
     expect(first.stages.every((s) => !s.cached)).toBe(true);
-    expect(first.scores.filter((s) => s.method === 'icnn-gd').map((s) => s.metric)).toEqual(['pixel-identification', 'nway-identification', 'pixcorr', 'ssim', 'feature-identification:conv2_2', 'feature-identification:fc1']);
+    expect(first.scores.filter((s) => s.method === 'icnn-gd').map((s) => s.metric)).toEqual(['pixel-identification', 'nway-identification', 'diversity', 'pixcorr', 'ssim', 'feature-identification:conv2_2', 'feature-identification:fc1']);
     expect(new Set(first.scores.map((s) => s.method))).toEqual(new Set(['icnn-gd', 'icnn-dgn', 'cgan', 'icnn-gd-ceiling', 'icnn-gd-shuffled', 'icnn-dgn-shuffled', 'cgan-shuffled']));
     // The ceiling, from true features, is reported for the natural test set only.
     expect(first.scores.filter((s) => s.method.endsWith('-ceiling')).every((s) => s.stimulusSet === 'natural')).toBe(true);

@@ -1,0 +1,114 @@
+/**
+ * Does the cGAN use its condition? On the default experiment's own data (bench/default-subject-data.ts):
+ * 1. The ceiling hint: ridge regression from the 128-d condition embedding (and from the
+ *    standardised voxels) to the training images' pixels, scored on the test sets by pixel
+ *    pairwise identification. If a linear read-out of the embedding cannot identify test images,
+ *    no generator conditioned on it can.
+ * 2. A short training run (trainCgan with the options below), its per-epoch losses, then on each
+ *    test set pixel identification (generated with 4 z draws), the same with conditions shifted by
+ *    one image (must be at chance), the diversity ratio, and the condition's share of the output
+ *    variation: mean pairwise distance across conditions at one fixed z vs across z at one condition.
+ * Run: npx tsc -p tsconfig.json && node dist/bench/cgan-diagnose.js [--epochs N] [--kl W] [--lr R]
+ *      [--rec W] [--gch C] [--dch C] [--size S] [--batch B] [--ridge-only | --no-ridge] [--trainOn averages|trials]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../lib/compute/backend';
+import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
+import { nWayIdentification } from '../lib/evaluation/nway-identification';
+import { disposeCgan, type CganModel } from '../lib/gan/cgan-model';
+import { encodeConditions, fitConditionEncoder, standardise } from '../lib/gan/condition-encoder';
+import { diversity, meanPairwiseDistance } from '../lib/evaluation/diversity';
+import { generateFromVoxels } from '../lib/gan/generate';
+import { trainCgan, type TrainCganOptions } from '../lib/gan/train-cgan';
+import { fitRidgeProjection } from '../lib/decoding/ridge';
+import { createImageBatch, type ImageBatch } from '../lib/images/image-batch';
+import { createMatrix, selectRows, type Matrix } from '../lib/linalg/matrix';
+import { defaultSubjectData } from './default-subject-data';
+
+const SEED = 1;
+const SETS = ['natural', 'shapes'];
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const numberArgument = (name: string): number | undefined => (argument(name) === undefined ? undefined : Number(argument(name)));
+const flat = (b: ImageBatch): Matrix => createMatrix(b.count, b.data.length / b.count, b.data);
+const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
+const scores = (generated: ImageBatch, truth: ImageBatch): string =>
+  `pairwise ${mean(pairwiseIdentification(flat(generated), flat(truth))).toFixed(3)} n-way ${mean(nWayIdentification(flat(generated), flat(truth))).toFixed(3)}`;
+
+/** One generator output per condition row, every row with the same z (or one condition with many z). */
+function fixedNoiseOutputs(model: CganModel, conditions: Matrix, sameZ: boolean): ImageBatch {
+  const { conditionDim, noiseDim, outputSize } = model.config;
+  const rows = conditions.rows;
+  const data = tf.tidy(() => {
+    const mu = model.conditioning.distribution(tf.tensor2d(conditions.data, [rows, conditionDim])).mu;
+    const z = sameZ ? tf.tile(tf.randomNormal([1, noiseDim], 0, 1, 'float32', 5), [rows, 1]) : tf.randomNormal([rows, noiseDim], 0, 1, 'float32', 5);
+    const c = sameZ ? mu : tf.tile(tf.slice(mu, [0, 0], [1, -1]), [rows, 1]);
+    return tf.div(tf.add(model.generator.forward(z as tf.Tensor2D, c as tf.Tensor2D, 'moving'), 1), 2).dataSync() as Float32Array;
+  });
+  return createImageBatch(rows, outputSize, outputSize, Float32Array.from(data));
+}
+
+async function main(): Promise<void> {
+  await initBackend('wasm');
+  const trainOn = argument('--trainOn') === 'trials' ? 'trials' : 'averages';
+  const t0 = performance.now();
+  const { train, tests } = await defaultSubjectData(trainOn);
+  console.log(`data: ${train.voxels.rows} pairs x ${train.voxels.cols} voxels (${trainOn}), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const encoder = fitConditionEncoder(train.voxels, 128);
+  const trainCond = encodeConditions(encoder, train.voxels);
+  for (const [label, x, map] of process.argv.includes('--no-ridge') ? [] : [
+    ['embedding (128)', trainCond, (m: Matrix) => encodeConditions(encoder, m)],
+    ['standardised voxels', standardise(encoder, train.voxels), (m: Matrix) => standardise(encoder, m)],
+  ] as const) {
+    for (const alpha of [1, 100, 1000, 10000]) {
+      const testX = SETS.map((s) => map(tests[s]!.voxels));
+      const projection = fitRidgeProjection(x, testX, alpha * (x.cols / 128));
+      const predicted = await projection.predict(flat(train.images));
+      projection.dispose();
+      const line = SETS.map((s, i) => `${s} ${scores(createImageBatch(tests[s]!.images.count, 32, 32, predicted[i]!.data), tests[s]!.images)}`).join('; ');
+      console.log(`ridge from ${label}, alpha ${alpha * (x.cols / 128)}: ${line}`);
+    }
+  }
+  if (process.argv.includes('--ridge-only')) return;
+
+  const options: TrainCganOptions = {
+    seed: SEED,
+    epochs: numberArgument('--epochs') ?? 6,
+    klWeight: numberArgument('--kl'),
+    reconstructionWeight: numberArgument('--rec'),
+    learningRate: numberArgument('--lr'),
+    batchSize: numberArgument('--batch'),
+    outputSize: numberArgument('--size') ?? 32,
+    architecture: { generatorChannels: numberArgument('--gch'), discriminatorChannels: numberArgument('--dch') },
+    onEpoch: (e) =>
+      console.log(
+        `epoch ${e.epoch} (${((performance.now() - tTrain) / 1000).toFixed(0)} s): D real/right ${e.dRealRight.toFixed(3)} real/wrong ${e.dRealWrong.toFixed(3)} fake/right ${e.dFakeRight.toFixed(3)}; G adv ${e.gLoss.toFixed(3)} KL ${e.kl.toFixed(2)} L1 ${e.pixelL1.toFixed(3)}`,
+      ),
+  };
+  const architecture = Object.fromEntries(Object.entries(options.architecture ?? {}).filter(([, v]) => v !== undefined));
+  const tTrain = performance.now();
+  const { model } = await trainCgan(train.voxels, train.images, { ...options, architecture });
+  console.log(`trained in ${((performance.now() - tTrain) / 1000).toFixed(1)} s`);
+  for (const s of SETS) {
+    const set = tests[s]!;
+    const generated = generateFromVoxels(model, set.voxels, { seed: SEED, samples: 4, outputSize: 32 });
+    const shifted = generateFromVoxels(model, selectRows(set.voxels, Array.from({ length: set.voxels.rows }, (_, i) => (i + 1) % set.voxels.rows)), { seed: SEED, samples: 4, outputSize: 32 });
+    const conditions = encodeConditions(model.encoder, set.voxels);
+    const acrossConditions = meanPairwiseDistance(fixedNoiseOutputs(model, conditions, true));
+    const acrossNoise = meanPairwiseDistance(fixedNoiseOutputs(model, conditions, false));
+    console.log(
+      `${s}: ${scores(generated, set.images)}; shifted conditions ${scores(shifted, set.images)}; diversity ratio ${mean(diversity(generated, set.images)).toFixed(3)}; ` +
+        `distance across conditions (fixed z) ${acrossConditions.toFixed(2)} vs across z (fixed condition) ${acrossNoise.toFixed(2)}`,
+    );
+  }
+  disposeCgan(model);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
