@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { readConfigText } from './config-text';
 import type { PathSegment } from './yaml-node';
 import { parseYamlSource } from './yaml-source';
 import type { z } from 'zod';
@@ -47,6 +47,20 @@ function knownKeys(schema: z.ZodType, path: readonly PathSegment[], value: unkno
 }
 
 /**
+ * Bytes of the resolved config as JSON. It travels in the workflow's input, and Temporal refuses
+ * a payload over 2 MB at start; the limit sits well below, so `validate` refuses what `run` would.
+ */
+export const MAX_CONFIG_JSON_BYTES = 512 * 1024;
+
+function withinInputLimit(config: ExperimentConfig, file: string): ExperimentConfig {
+  const bytes = Buffer.byteLength(JSON.stringify(config));
+  if (bytes > MAX_CONFIG_JSON_BYTES) {
+    throw new ConfigError(file, [{ path: '', message: `the config is ${bytes} bytes as JSON (with defaults and aliases expanded); the limit is ${MAX_CONFIG_JSON_BYTES} bytes, as it travels in the workflow's input: shorten long lists or split the experiment` }]);
+  }
+  return config;
+}
+
+/**
  * Parses and validates an experiment file. Every problem (YAML syntax, unknown key, wrong type,
  * value out of range) is reported together, each with its key path and line, before anything runs.
  */
@@ -54,7 +68,7 @@ export function parseExperimentConfig(text: string, file: string): ExperimentCon
   const source = parseYamlSource(text, file);
   const value = source.value;
   const parsed = ExperimentSchema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return withinInputLimit(parsed.data, file);
   const problems: ConfigProblem[] = [];
   for (const issue of parsed.error.issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
@@ -77,11 +91,5 @@ export function parseExperimentConfig(text: string, file: string): ExperimentCon
 }
 
 export async function loadExperimentConfig(file: string): Promise<ExperimentConfig> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
-  }
-  return parseExperimentConfig(text, file);
+  return parseExperimentConfig(await readConfigText(file), file);
 }

@@ -10,6 +10,9 @@ import { bdataFilesProblems } from './bdata-files';
  * Every object is strict, so a misspelt key is an error rather than a silently ignored setting.
  */
 
+/** Characters of an experiment's or sweep's description. */
+export const MAX_DESCRIPTION_LENGTH = 10_000;
+
 const slug = z.string().regex(NAME_PATTERN, NAME_RULE);
 const seed = z.int().min(0).max(2 ** 31 - 1);
 
@@ -233,7 +236,8 @@ export const EvaluateSchema = z.strictObject({
 export const ExperimentSchema = z
   .strictObject({
   name: slug,
-  description: z.string().optional(),
+  /** Shown in the report; it travels in the workflow's input, so it is short. */
+  description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
   store: StoreSchema.prefault({ type: 'local' }),
   compute: z.strictObject({ backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto') }).prefault({}),
   stimuli: StimuliSchema.prefault({}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from './name-rule';
+import { MAX_DESCRIPTION_LENGTH } from './schema';
 import { isDottedPath } from '../lib/sweep/dotted-path';
 import { canonicalJson } from '../lib/store/canonical-json';
 
@@ -31,7 +32,7 @@ export const SweepPointSchema = z.strictObject({
 export const SweepSchema = z
   .strictObject({
     name: slug,
-    description: z.string().optional(),
+    description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
     /** The base experiment file, relative to the sweep file. */
     base: z.string().min(1),
     /** Child experiments running at once. */

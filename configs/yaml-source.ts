@@ -1,6 +1,13 @@
-import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError } from './config-error';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { ConfigError, type ConfigProblem } from './config-error';
 import { nodeAt, type PathSegment } from './yaml-node';
+
+/**
+ * Alias expansions allowed while building the value, as the yaml library counts them (each alias
+ * weighted by the size of what it repeats): real files use a handful; a "billion laughs" file
+ * needs billions.
+ */
+export const MAX_ALIAS_EXPANSION = 100;
 
 /** A parsed YAML file that can still say which line a key path came from. */
 export interface YamlSource {
@@ -9,17 +16,56 @@ export interface YamlSource {
   lineOf(path: readonly PathSegment[]): number | undefined;
 }
 
+/**
+ * Keys repeated within one mapping, in one pass with a set per mapping: the yaml library's own
+ * check compares every key with every other one, which grows with the square of the keys.
+ */
+function duplicateKeys(root: Node | null, lines: LineCounter): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        if (isScalar(pair.key)) {
+          const key = String(pair.key.value);
+          if (seen.has(key)) problems.push({ path: '', line: pair.key.range ? lines.linePos(pair.key.range[0]).line : undefined, message: `YAML syntax: map keys must be unique ("${key}" repeats)` });
+          seen.add(key);
+        }
+        stack.push(pair.value);
+      }
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
     );
   }
+  const duplicates = duplicateKeys(doc.contents, lines);
+  if (duplicates.length > 0) throw new ConfigError(file, duplicates);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (error) {
+    // The library's guard against exponential alias expansion ("billion laughs") throws a ReferenceError.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(file, [
+      { path: '', message: /alias/i.test(message) ? `YAML aliases expand too far (more than ${MAX_ALIAS_EXPANSION} expansions, weighted by size): write the values out instead of repeating anchors` : `YAML: ${message}` },
+    ]);
+  }
   return {
-    value: doc.toJS() as unknown,
+    value,
     lineOf: (path) => {
       const offset = nodeAt(doc.contents, path)?.range?.[0];
       return offset === undefined ? undefined : lines.linePos(offset).line;

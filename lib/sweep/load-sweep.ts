@@ -8,6 +8,7 @@ import type { ExperimentConfig } from '../../configs/schema';
 import { type Sweep, SweepPointSchema, SweepSchema } from '../../configs/sweep-schema';
 import type { PathSegment } from './dotted-path';
 import { expandSweep, type SweepPoint } from './expand';
+import { readConfigText } from '../../configs/config-text';
 import { parseYamlSource, type YamlSource } from '../../configs/yaml-source';
 import { formatKeyPath } from './key-path';
 
@@ -19,7 +20,7 @@ export interface LoadedSweep {
 
 /** Reads a sweep file, loads its base experiment and expands it; every problem names `file:line: key.path`. */
 export async function loadSweep(file: string): Promise<LoadedSweep> {
-  const source = parseYamlSource(await readText(file), file);
+  const source = parseYamlSource(await readConfigText(file), file);
   const sweep = parseSweep(source, file);
   const basePath = path.resolve(path.dirname(file), sweep.base);
   try {
@@ -64,10 +65,4 @@ function allowedKeys(at: readonly PathSegment[]): string[] {
   return Object.keys(shapes);
 }
 
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
-  }
-}
+
