@@ -9,6 +9,7 @@ import { selectRows } from '../lib/linalg/matrix';
 import { featureStd } from '../lib/reconstruction/feature-scaling';
 import { encodeTable } from '../lib/store/arrow-table';
 import type { StageRequest, StageResult } from '../workflows/contracts';
+import { beforeKey } from './bad-input';
 import { runStage } from './stage-runner';
 
 export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
@@ -21,7 +22,7 @@ export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
 export async function featuresActivity(request: StageRequest<FeaturesConfig>): Promise<StageResult<{ layers: { name: string; units: number }[] }>> {
   // A user model's weights join the cache key, so replacing them recomputes the features.
   const { modelPath } = request.config;
-  const keyed = request.config.network === 'tfjs-model' && modelPath ? { ...request, config: { ...request.config, fingerprint: await modelFolderFingerprint(modelPath, { allowSymlinksOutside: request.config.allowSymlinksOutside, allowKey: 'features.allowSymlinksOutside' }) } } : request;
+  const keyed = request.config.network === 'tfjs-model' && modelPath ? { ...request, config: { ...request.config, fingerprint: await beforeKey('features', () => modelFolderFingerprint(modelPath, { allowSymlinksOutside: request.config.allowSymlinksOutside, allowKey: 'features.allowSymlinksOutside' })) } } : request;
   return runStage('features', keyed, async (ctx) => {
     const ref = ctx.input('stimuli');
     const stimuli = decodeStimulusTable(await ctx.readBytes(ref), ref.uri);

@@ -11,6 +11,7 @@ import { readBData } from '../lib/ingest/read-bdata';
 import { createMatrix } from '../lib/linalg/matrix';
 import { sha256Hex } from '../lib/store/artifact-ref';
 import type { StageRequest, StageResult } from '../workflows/contracts';
+import { beforeKey } from './bad-input';
 import { runStage } from './stage-runner';
 
 export type IngestConfig = z.infer<typeof BDataSourceSchema>;
@@ -61,7 +62,7 @@ function concatTrials(parts: readonly TrialTable[], sources: readonly string[]):
 export async function ingestActivity(request: StageRequest<IngestConfig>): Promise<StageResult<{ trials: number; voxels: number }>> {
   const entries = bdataFiles(request.config);
   const files = entries.map((e) => e.file);
-  const contents = await Promise.all(
+  const contents = await beforeKey('ingest', () => Promise.all(
     files.map(async (file) => {
       try {
         return new Uint8Array(await fs.readFile(file));
@@ -69,7 +70,7 @@ export async function ingestActivity(request: StageRequest<IngestConfig>): Promi
         throw new DataError(file, `cannot read the BData file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }
     }),
-  );
+  ));
   const keyed = { ...request, config: { ...request.config, sha256: contents.map(sha256Hex) } };
   return runStage('ingest', keyed, async (ctx) => {
     const stimuliRef = ctx.input('stimuli');

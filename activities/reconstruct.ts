@@ -24,6 +24,7 @@ import { meanImage } from '../lib/reconstruction/mean-image';
 import type { StartImage } from '../lib/reconstruction/start-image';
 import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { FeaturesConfig } from './features';
+import { beforeKey } from './bad-input';
 import { type StageContext, runStage } from './stage-runner';
 
 type Settings = z.infer<typeof ReconstructSchema>;
@@ -121,7 +122,7 @@ function generatorPolicy(model: { readonly allowSymlinksOutside?: boolean }): Fo
 export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
   // A user generator's weights join the cache key, so replacing them recomputes.
   const model = request.config.generatorModel;
-  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await modelFolderFingerprint(model.path, generatorPolicy(model)) } } } : request;
+  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await beforeKey('reconstruct', () => modelFolderFingerprint(model.path, generatorPolicy(model))) } } } : request;
   return runStage('reconstruct', keyed, async (ctx) => {
     const { method } = ctx.config;
     const names = Object.keys(ctx.inputs);

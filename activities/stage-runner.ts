@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { initBackend } from '../lib/compute/backend';
 import { type ArtifactFormat, type ArtifactRef, getArtifact, putArtifact } from '../lib/store/artifact-ref';
 import type { ArtifactStore } from '../lib/store/artifact-store';
@@ -10,7 +9,7 @@ import { openStore } from '../lib/store/open-store';
 import { encodeParquet } from '../lib/store/parquet-table';
 import { changeReason, lineageOf, readCompleteManifest, readLineage, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
 import type { StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
-import { isBadInput } from './bad-input';
+import { badInputFailure, isBadInput } from './bad-input';
 import { CODE_VERSIONS } from './code-versions';
 
 /** What a stage body gets: typed reads of its inputs, writes of its outputs, and progress. */
@@ -148,7 +147,7 @@ export async function runStage<C, R>(
   } catch (error) {
     await Promise.allSettled(written.map((ref) => store.delete(ref.key)));
     if (isBadInput(error)) {
-      throw ApplicationFailure.nonRetryable(`${stage}: ${(error as Error).message}`, (error as Error).name);
+      throw badInputFailure(stage, error as Error);
     }
     throw error;
   }

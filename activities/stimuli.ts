@@ -5,6 +5,7 @@ import { imageFolderFingerprint, loadImageFolder } from '../lib/data/image-folde
 import { proceduralStimuli } from '../lib/data/procedural-stimuli';
 import { encodeStimulusTable } from '../lib/formats/stimulus-table';
 import type { StageRequest, StageResult } from '../workflows/contracts';
+import { badInputFailure, beforeKey } from './bad-input';
 import { runStage } from './stage-runner';
 
 export type StimuliConfig = z.infer<typeof StimuliSchema>;
@@ -17,9 +18,9 @@ export type StimuliConfig = z.infer<typeof StimuliSchema>;
 export async function stimuliActivity(request: StageRequest<StimuliConfig>): Promise<StageResult<{ count: number }>> {
   const { config } = request;
   const folder = config.source === 'folder' ? config.path : undefined;
-  if (config.source === 'folder' && !folder) throw new DataError('stimuli', 'source "folder" needs stimuli.path');
+  if (config.source === 'folder' && !folder) throw badInputFailure('stimuli', new DataError('stimuli', 'source "folder" needs stimuli.path'));
   const policy = { allowSymlinksOutside: config.allowSymlinksOutside, allowKey: 'stimuli.allowSymlinksOutside', maxImageSide: config.maxImageSide };
-  const keyed = folder ? { ...request, config: { ...config, fingerprint: await imageFolderFingerprint(folder, policy) } } : request;
+  const keyed = folder ? { ...request, config: { ...config, fingerprint: await beforeKey('stimuli', () => imageFolderFingerprint(folder, policy)) } } : request;
   return runStage('stimuli', keyed, async (ctx) => {
     ctx.progress(0.1, folder ? `reading ${folder}` : 'drawing images');
     const stimuli = folder ? await loadImageFolder(folder, config.imageSize, policy) : proceduralStimuli(config);
