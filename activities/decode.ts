@@ -18,6 +18,7 @@ import type { FeaturesConfig } from './features';
 import { runStage } from './stage-runner';
 import { finiteMean } from '../lib/evaluation/finite-mean';
 import { shuffleImageLabels } from '../lib/reconstruction/shuffled-image-labels';
+import { Random } from '../lib/random';
 
 export type DecodeConfig = z.infer<typeof DecodeSchema> & {
   network: FeaturesConfig;
@@ -26,7 +27,24 @@ export type DecodeConfig = z.infer<typeof DecodeSchema> & {
    * repetitions of image i take image π(i)'s features), so the decoder carries no information.
    */
   shuffleImagesSeed?: number;
+  /**
+   * How many such decoders, each on its own permutation (default 1): test row i of each set is
+   * decoded by decoder i mod K. One shuffled decoder is one fixed random map from voxels to
+   * features, the same for every test image, so its score is a single draw from a wide null
+   * distribution; K independent maps average K draws. At most the smallest test set's row count.
+   */
+  shuffleDecoders?: number;
 };
+
+/** Decoder k's permutation seed: the control seed itself for k = 0, a seeded draw from it after. */
+export function controlDecoderSeed(seed: number, k: number): number {
+  return k === 0 ? seed : new Random(seed).fork(k).int(2 ** 31);
+}
+
+/** Rows i of a set with i mod `groups` = `group`. */
+function groupRows(rows: number, groups: number, group: number): number[] {
+  return Array.from({ length: Math.ceil((rows - group) / groups) }, (_, j) => group + j * groups);
+}
 
 /** Columns standardised with their own mean and SD (FastL2LiR decodes z-scored units). */
 function standardiseColumns(m: Matrix): { z: Matrix; mean: Float64Array; sd: Float64Array } {
@@ -60,8 +78,10 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
     };
     const recorded = await read('train');
     const seed = ctx.config.shuffleImagesSeed;
-    const trials = seed === undefined ? recorded : { ...recorded, stimulusIds: shuffleImageLabels(recorded.stimulusIds, seed) };
-    const train = ctx.config.trainOn === 'averages' ? (({ X, stimulusIds }) => ({ values: X, stimulusIds }))(averageByStimulus(trials.values, trials.stimulusIds)) : trials;
+    const trainingFor = (k: number) => {
+      const trials = seed === undefined ? recorded : { ...recorded, stimulusIds: shuffleImageLabels(recorded.stimulusIds, controlDecoderSeed(seed, k)) };
+      return ctx.config.trainOn === 'averages' ? (({ X, stimulusIds }) => ({ values: X, stimulusIds }))(averageByStimulus(trials.values, trials.stimulusIds)) : trials;
+    };
     const testNames = Object.keys(ctx.inputs).filter((n) => n.startsWith('test.'));
     const tests = await Promise.all(testNames.map(read));
     const available = Object.keys(ctx.inputs).filter((n) => n.startsWith('features.')).map((n) => n.slice('features.'.length));
@@ -70,35 +90,52 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
       if (!available.includes(layer)) throw new DataError('decode', `layer "${layer}" is not among the features (${available.join(', ')})`);
     }
     for (const t of tests) {
-      if (t.values.cols !== train.values.cols) {
-        throw new DataError('decode', `test set has ${t.values.cols} voxels but training has ${train.values.cols}`);
+      if (t.values.cols !== recorded.values.cols) {
+        throw new DataError('decode', `test set has ${t.values.cols} voxels but training has ${recorded.values.cols}`);
       }
     }
-    const Xtests = tests.map((t) => t.values);
-    // Folds never split one image's repetitions, so CV scores are not inflated by repeats.
-    const imageIndex = new Map<string, number>();
-    const groups = Int32Array.from(train.stimulusIds, (id) => imageIndex.get(id) ?? imageIndex.set(id, imageIndex.size).get(id)!);
+    // Decoder k fits its own training labels and predicts only its own test rows; no more decoders
+    // than the smallest set has rows, so every decoder predicts at least one row of every set.
+    const decoders = seed === undefined ? 1 : Math.max(1, Math.min(ctx.config.shuffleDecoders ?? 1, ...tests.map((t) => t.values.rows)));
+    const fits = Array.from({ length: decoders }, (_, k) => {
+      const train = trainingFor(k);
+      const rows = tests.map((t) => groupRows(t.values.rows, decoders, k));
+      const Xtests = tests.map((t, ti) => (decoders === 1 ? t.values : selectRows(t.values, rows[ti]!)));
+      // Folds never split one image's repetitions, so CV scores are not inflated by repeats.
+      const imageIndex = new Map<string, number>();
+      const groups = Int32Array.from(train.stimulusIds, (id) => imageIndex.get(id) ?? imageIndex.set(id, imageIndex.size).get(id)!);
+      return { train, rows, Xtests, groups, projection: undefined as RidgeProjection | undefined };
+    });
 
     const accuracy: LayerAccuracy[] = [];
     const method = ctx.config.method;
-    ctx.progress(0, `${method}: ${train.values.rows} training samples, ${train.values.cols} voxels`);
-    const projection: RidgeProjection | undefined = method === 'ridge' ? fitRidgeProjection(train.values, Xtests, ctx.config.alpha) : undefined;
+    const first = fits[0]!.train.values;
+    ctx.progress(0, `${method}: ${first.rows} training samples, ${first.cols} voxels${decoders > 1 ? `, ${decoders} shuffled decoders` : ''}`);
     try {
+      if (method === 'ridge') for (const fit of fits) fit.projection = fitRidgeProjection(fit.train.values, fit.Xtests, ctx.config.alpha);
       for (const [li, layer] of layers.entries()) {
         const features = await read(`features.${layer}`);
         const source = ctx.input(`features.${layer}`).uri;
-        const Ytrain = selectRows(features.values, rowsForIds(features, train.stimulusIds, source));
-        const trainUnits = unitStatistics(Ytrain);
-        const onProgress = (f: number, message: string) => ctx.progress((li + f) / layers.length, `${layer}: ${message}`);
-        let predictions: Matrix[];
-        if (projection) {
-          predictions = await projection.predict(Ytrain, { onProgress });
-        } else if (method === 'ridge-cv') {
-          predictions = (await decodeRidgeCv(train.values, Ytrain, Xtests, { alphas: ctx.config.alphas, folds: ctx.config.folds, groups, onProgress })).predictions;
-        } else {
-          const { z, mean, sd } = standardiseColumns(Ytrain);
-          const decoded = await decodeVoxelSelectionL2(train.values, z, Xtests, { alpha: ctx.config.alpha, nFeatures: ctx.config.nFeatures, onProgress });
-          predictions = decoded.map((p) => restoreColumns(p, mean, sd));
+        const predictions = tests.map((t) => createMatrix(t.values.rows, features.values.cols));
+        let trainUnits: ReturnType<typeof unitStatistics> | undefined;
+        for (const [k, fit] of fits.entries()) {
+          const Ytrain = selectRows(features.values, rowsForIds(features, fit.train.stimulusIds, source));
+          trainUnits ??= unitStatistics(Ytrain);
+          const onProgress = (f: number, message: string) => ctx.progress((li + (k + f) / decoders) / layers.length, `${layer}: ${message}`);
+          let predicted: Matrix[];
+          if (fit.projection) {
+            predicted = await fit.projection.predict(Ytrain, { onProgress });
+          } else if (method === 'ridge-cv') {
+            predicted = (await decodeRidgeCv(fit.train.values, Ytrain, fit.Xtests, { alphas: ctx.config.alphas, folds: ctx.config.folds, groups: fit.groups, onProgress })).predictions;
+          } else {
+            const { z, mean, sd } = standardiseColumns(Ytrain);
+            const decoded = await decodeVoxelSelectionL2(fit.train.values, z, fit.Xtests, { alpha: ctx.config.alpha, nFeatures: ctx.config.nFeatures, onProgress });
+            predicted = decoded.map((p) => restoreColumns(p, mean, sd));
+          }
+          for (const [ti, part] of predicted.entries()) {
+            const out = predictions[ti]!;
+            fit.rows[ti]!.forEach((row, j) => out.data.set(part.data.subarray(j * part.cols, (j + 1) * part.cols), row * out.cols));
+          }
         }
         for (const [ti, test] of tests.entries()) {
           const set = testNames[ti]!.slice('test.'.length);
@@ -111,14 +148,14 @@ export function decodeActivity(request: StageRequest<DecodeConfig>): Promise<Sta
             layer,
             profileCorrelation: finiteMean(columnCorrelations(predicted, truth)),
             // The lab's convention: units z-scored with the training features' mean and SD first.
-            patternCorrelation: finiteMean(patternCorrelation(predicted, truth, trainUnits.mean, trainUnits.sd)),
+            patternCorrelation: finiteMean(patternCorrelation(predicted, truth, trainUnits!.mean, trainUnits!.sd)),
             identification: predicted.rows > 1 ? finiteMean(pairwiseIdentification(predicted, truth)) : Number.NaN,
           });
         }
         ctx.progress((li + 1) / layers.length, `decoded ${layer}`);
       }
     } finally {
-      projection?.dispose();
+      for (const fit of fits) fit.projection?.dispose();
     }
     await ctx.writeTable('accuracy', accuracyTable(accuracy, false));
     return { results: { accuracy } };

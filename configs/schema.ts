@@ -187,6 +187,14 @@ export const ReconstructSchema = z.strictObject({
   controls: z.array(z.enum(['shuffled'])).default(['shuffled']),
   /** The controls' permutations. */
   controlSeed: seed.default(13),
+  /**
+   * Shuffled decoders behind the iCNN control, each on its own permutation; test image i of a set
+   * is decoded by decoder i mod K (capped at the smallest set's size). One shuffled decoder is one
+   * fixed random map, the same for every image, so its score is one draw from a wide null
+   * distribution (it scored 0.60 on natural images); K maps average K draws at the same
+   * reconstruction cost.
+   */
+  controlDecoders: z.int().min(1).max(1000).default(10),
   /** Sets also reconstructed from the TRUE features (the iCNN methods' ceiling); empty for none. */
   ceiling: z.array(z.string().min(1)).default(['natural']),
   /** Methods whose ceiling is computed (feature-matching methods only). */

@@ -134,7 +134,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const [dec, shuffledDec] = await Promise.all([
       run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, decodeInputs),
       shuffledDecoder
-        ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed }, decodeInputs, 'shuffled')
+        ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed, shuffleDecoders: config.reconstruct.controlDecoders }, decodeInputs, 'shuffled')
         : undefined,
     ]);
     const cganDone = methods.includes('cgan')

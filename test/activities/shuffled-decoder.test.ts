@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeActivity, type DecodeConfig } from '../../activities/decode';
+import { controlDecoderSeed, decodeActivity, type DecodeConfig } from '../../activities/decode';
 import { initBackend } from '../../lib/compute/backend';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { decodeLabelledMatrix, encodeLabelledMatrix } from '../../lib/formats/labelled-matrix';
@@ -57,11 +57,12 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function decodeTest(shuffleImagesSeed: number | undefined, training: Record<string, ArtifactRef> = {}): Promise<Matrix> {
+async function decodeTest(shuffleImagesSeed: number | undefined, training: Record<string, ArtifactRef> = {}, shuffleDecoders?: number): Promise<Matrix> {
   const config: DecodeConfig = {
     method: 'ridge', alpha: 10, alphas: [10], folds: 3, nFeatures: 10, trainOn: 'trials', layers: [],
     network: { network: 'vgg-mini', seed: 1, batchSize: 4, layers: [], inputMode: 'caffe' },
     ...(shuffleImagesSeed === undefined ? {} : { shuffleImagesSeed }),
+    ...(shuffleDecoders === undefined ? {} : { shuffleDecoders }),
   };
   const result = await decodeActivity({ store: { type: 'local', path: root }, backend: 'wasm', config, inputs: { ...inputs, ...training }, force: false });
   const ref = result.outputs['decoded.test.fc1']!;
@@ -98,5 +99,34 @@ describe('the chance control’s shuffled decoder', () => {
     const shuffled = await decodeTest(3);
     expect(Array.from(shuffled.data)).toEqual(Array.from(byHand.data));
     expect(Array.from(shuffled.data)).not.toEqual(Array.from((await decodeTest(4)).data));
+  });
+
+  it('with K decoders, decodes test row i with decoder i mod K, each fitted on its own permutation', async () => {
+    const K = 3;
+    const combined = await decodeTest(3, {}, K);
+    for (let k = 0; k < K; k++) {
+      // Decoder k by hand: the training table relabelled with its permutation, all test rows decoded.
+      const pi = imageDerangement(trainIds, controlDecoderSeed(3, k));
+      const relabelled = await putArtifact(store, `in/train-relabelled-${k}.arrow`, encodeLabelledMatrix({ stimulusIds: trainIds.map((id) => pi.get(id)!), values: trainVoxels }), 'arrow');
+      const byHand = await decodeTest(undefined, { train: relabelled });
+      for (let i = k; i < TEST; i += K) {
+        const row = (m: Matrix) => Array.from(m.data.subarray(i * UNITS, (i + 1) * UNITS));
+        const [got, want] = [row(combined), row(byHand)];
+        got.forEach((v, j) => expect(v).toBeCloseTo(want[j]!, 4));
+      }
+    }
+    expect(new Set([0, 1, 2].map((k) => controlDecoderSeed(3, k))).size).toBe(K);
+  });
+
+  it('K decoders keep the score at chance with less spread across seeds than one decoder', async () => {
+    const spread = async (decoders: number) => {
+      const values: number[] = [];
+      for (let seed = 1; seed <= 12; seed++) values.push(identification(await decodeTest(seed, {}, decoders)));
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      return { mean, sd: Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) };
+    };
+    const [one, ten] = [await spread(1), await spread(10)];
+    expect(Math.abs(ten.mean - 0.5)).toBeLessThan(0.03);
+    expect(ten.sd).toBeLessThan(0.7 * one.sd); // measured: 0.071 with one decoder, 0.030 with ten
   });
 });
