@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import * as os from 'node:os';
 import { ConfigError } from './configs/config-error';
-import { loadExperimentConfig } from './configs/load';
 import { STAGE_NAMES, type StageName } from './configs/schema';
 import { cancelCommand } from './cli/cancel-command';
+import { tolerateClosedStdout } from './cli/closed-stdout';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './cli/options';
 import { readRunRecord } from './cli/run-record';
 import { runCommand } from './cli/run-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
+import { validateCommand } from './cli/validate-command';
 import { workerCommand } from './cli/worker-command';
 
 const USAGE = `deeprecon — fMRI image reconstruction experiments as durable workflows
@@ -19,7 +20,8 @@ usage:
                                              N local worker processes, default one per core)
   deeprecon sweep <sweep.yaml> [--force] [--workers N]
                                              run every point of a sweep file (docs/sweeps.md)
-  deeprecon validate <config.yaml>           check a config file; nothing runs
+  deeprecon validate <config.yaml|sweep.yaml>
+                                             check an experiment or sweep file; nothing runs
   deeprecon status <run>                     per-stage status of a run (its experiment name)
   deeprecon rerun <run> [--from STAGE] [--force]
                                              run again; only failed or changed stages recompute
@@ -30,6 +32,7 @@ usage:
 connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
   --tls --tls-ca FILE --tls-cert FILE --tls-key FILE --tls-server-name NAME
   --state-dir DIR (local engine state, default .deeprecon)  --runs-dir DIR (default runs)
+run, sweep, rerun: --verbose  the worker's full warning for every failed attempt, with its stack
 stages: ${STAGE_NAMES.join(' → ')}
 `;
 
@@ -40,6 +43,7 @@ const RUN_FLAGS = {
   'heartbeat-timeout': { type: 'string' },
   'search-attributes': { type: 'boolean' },
   workers: { type: 'string', default: 'auto' },
+  verbose: { type: 'boolean', default: false },
 } as const;
 
 /** Local worker processes: one per core unless told otherwise (a Node process computes on one core). */
@@ -72,6 +76,7 @@ function runSettings(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'
     heartbeatTimeoutSeconds: heartbeatSeconds(values['heartbeat-timeout']),
     searchAttributes: values['search-attributes'],
     workerProcesses: workerProcesses(values.workers, values.address),
+    verbose: values.verbose,
   };
 }
 
@@ -111,9 +116,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'validate': {
       const { positionals } = parse(rest, {});
-      const file = positional(positionals, 'config file');
-      const config = await loadExperimentConfig(file);
-      process.stdout.write(`${file}: valid (experiment ${config.name}, ${config.subjects.length} subject(s))\n`);
+      process.stdout.write(`${await validateCommand(positional(positionals, 'config or sweep file'))}\n`);
       return;
     }
     case 'status': {
@@ -161,6 +164,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+tolerateClosedStdout();
 main(process.argv.slice(2)).then(
   // No code: a command that set process.exitCode (a failed sweep point, a cancel that did not take) keeps it.
   () => process.exit(),

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { NativeConnection, type TLSConfig, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { type BackendName, initBackend } from './lib/compute/backend';
+import { unreachableServer } from './lib/engine/unreachable-server';
 
 export const DEFAULT_TASK_QUEUE = 'deeprecon';
 
@@ -32,7 +33,9 @@ function workflowsPath(): string {
 export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string }> {
   const role = settings.role ?? 'all';
   const backend = await initBackend(settings.backend ?? 'auto');
-  const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) });
+  const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) }).catch((error: unknown) => {
+    throw unreachableServer(settings.address, error, settings.tls !== undefined);
+  });
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,

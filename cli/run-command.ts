@@ -27,6 +27,8 @@ export interface RunOptions {
   readonly searchAttributes?: boolean;
   /** Local worker processes in all (local mode; default 1): more use more cores. */
   readonly workerProcesses?: number;
+  /** Show the worker's full warnings (every failed attempt with its stack). */
+  readonly verbose?: boolean;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -87,7 +89,7 @@ async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display:
 export async function runCommand(options: RunOptions): Promise<ExperimentResult> {
   const started = Date.now();
   const config = resolveStore(await loadExperimentConfig(options.configFile), process.cwd());
-  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses });
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses, verbose: options.verbose });
   try {
     const workflowId = workflowIdOf(config.name);
     const input: ExperimentInput = {

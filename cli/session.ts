@@ -1,10 +1,12 @@
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, type LogLevel, type LogMetadata, Runtime, type Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { Runtime, type Worker } from '@temporalio/worker';
 import { backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
+import { connectTemporal } from './connect';
 import { type ConnectionOptions, loadTls } from './connection-options';
 import { type LocalEngine, startLocalEngine } from './local-engine';
+import { QuietLogger } from './quiet-logger';
 import { type LocalWorkerProcesses, startLocalWorkerProcesses } from './local-worker-processes';
 
 /** A Temporal client, plus (in local mode) the embedded server and an in-process worker. */
@@ -31,26 +33,17 @@ export interface SessionOptions {
    * the same queue, so overlapping stages use more cores, and this one only orchestrates.
    */
   readonly workerProcesses?: number;
+  /** The worker's full warnings (each failed attempt with its stack); by default one line or none. */
+  readonly verbose?: boolean;
 }
 
 let runtimeInstalled = false;
 
-/** Warnings that describe what a local run does on purpose (a workflow-only worker). */
-const EXPECTED_WARNINGS = ['No activities registered'];
-
-/** The in-process worker's routine INFO lines, and expected warnings, would drown the progress display. */
-class QuietLogger extends DefaultLogger {
-  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (EXPECTED_WARNINGS.some((m) => message.startsWith(m))) return;
-    super.log(level, message, meta);
-  }
-}
-
 /** Installs the quiet logger once, before this process creates its first worker. */
-export function quietRuntime(): void {
+export function quietRuntime(verbose = false): void {
   if (runtimeInstalled) return;
   try {
-    Runtime.install({ logger: new QuietLogger('WARN') });
+    Runtime.install({ logger: new QuietLogger(verbose) });
   } catch {
     // A worker made elsewhere in this process (an embedding program, a test) already chose the runtime.
   }
@@ -67,7 +60,10 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const engine: LocalEngine | undefined = conn.address ? undefined : await startLocalEngine(conn.stateDir, conn.namespace);
   const address = conn.address ?? engine!.address;
   const tls = await loadTls(conn.tls);
-  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
+  const connection = await connectTemporal(address, tls).catch(async (error: unknown) => {
+    await engine?.stop();
+    throw error;
+  });
   const client = new Client({ connection, namespace: conn.namespace });
 
   let worker: Worker | undefined;
@@ -89,7 +85,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     void close().finally(() => process.exit(130));
   };
   if (options.withWorker && engine) {
-    quietRuntime();
+    quietRuntime(options.verbose);
     const processes = options.workerProcesses ?? 1;
     // Alone, this process runs everything. Otherwise the stages run in `processes` child processes
     // (one stage each: a process computes on one core) and this one only orchestrates, so a

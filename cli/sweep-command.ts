@@ -22,6 +22,8 @@ export interface SweepOptions {
   readonly searchAttributes?: boolean;
   /** Local worker processes in all (local mode; default 1). */
   readonly workerProcesses?: number;
+  /** Show the worker's full warnings (every failed attempt with its stack). */
+  readonly verbose?: boolean;
 }
 
 export function sweepWorkflowId(sweep: string): string {
@@ -53,7 +55,7 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
  */
 export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
   const { sweep, points } = await loadSweep(options.sweepFile);
-  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses });
+  const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses, verbose: options.verbose });
   const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
   try {
     const input: SweepInput = {
