@@ -52,6 +52,11 @@ export function cganActivity(request: StageRequest<CganStageConfig>): Promise<St
       epochs,
       batchSize: ctx.config.batchSize,
       learningRate: ctx.config.learningRate,
+      klWeight: ctx.config.klWeight,
+      reconstructionWeight: ctx.config.reconstructionWeight,
+      matchingAware: ctx.config.matchingAware,
+      conditionComponents: ctx.config.conditionComponents,
+      architecture: { generatorChannels: ctx.config.generatorChannels, discriminatorChannels: ctx.config.discriminatorChannels },
       onProgress: (f, message) => ctx.progress(f, message),
       onEpoch: (e, current) => {
         if (shown.has(e.epoch)) {

@@ -9,7 +9,7 @@
  *    one image (must be at chance), the diversity ratio, and the condition's share of the output
  *    variation: mean pairwise distance across conditions at one fixed z vs across z at one condition.
  * Run: npx tsc -p tsconfig.json && node dist/bench/cgan-diagnose.js [--epochs N] [--kl W] [--lr R]
- *      [--rec W] [--gch C] [--dch C] [--size S] [--batch B] [--ridge-only | --no-ridge] [--trainOn averages|trials]
+ *      [--rec W] [--components K] [--no-matching] [--gch C] [--dch C] [--size S] [--batch B] [--ridge-only | --no-ridge] [--trainOn averages|trials]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/compute/backend';
@@ -58,19 +58,20 @@ async function main(): Promise<void> {
   const { train, tests } = await defaultSubjectData(trainOn);
   console.log(`data: ${train.voxels.rows} pairs x ${train.voxels.cols} voxels (${trainOn}), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const encoder = fitConditionEncoder(train.voxels, 128);
+  const components = numberArgument('--components') ?? 128;
+  const encoder = fitConditionEncoder(train.voxels, components);
   const trainCond = encodeConditions(encoder, train.voxels);
   for (const [label, x, map] of process.argv.includes('--no-ridge') ? [] : [
-    ['embedding (128)', trainCond, (m: Matrix) => encodeConditions(encoder, m)],
+    [`embedding (${components})`, trainCond, (m: Matrix) => encodeConditions(encoder, m)],
     ['standardised voxels', standardise(encoder, train.voxels), (m: Matrix) => standardise(encoder, m)],
   ] as const) {
     for (const alpha of [1, 100, 1000, 10000]) {
       const testX = SETS.map((s) => map(tests[s]!.voxels));
-      const projection = fitRidgeProjection(x, testX, alpha * (x.cols / 128));
+      const projection = fitRidgeProjection(x, testX, alpha * (x.cols / components));
       const predicted = await projection.predict(flat(train.images));
       projection.dispose();
       const line = SETS.map((s, i) => `${s} ${scores(createImageBatch(tests[s]!.images.count, 32, 32, predicted[i]!.data), tests[s]!.images)}`).join('; ');
-      console.log(`ridge from ${label}, alpha ${alpha * (x.cols / 128)}: ${line}`);
+      console.log(`ridge from ${label}, alpha ${alpha * (x.cols / components)}: ${line}`);
     }
   }
   if (process.argv.includes('--ridge-only')) return;
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
     epochs: numberArgument('--epochs') ?? 6,
     klWeight: numberArgument('--kl'),
     reconstructionWeight: numberArgument('--rec'),
+    conditionComponents: components,
+    matchingAware: !process.argv.includes('--no-matching'),
     learningRate: numberArgument('--lr'),
     batchSize: numberArgument('--batch'),
     outputSize: numberArgument('--size') ?? 32,

@@ -226,6 +226,20 @@ export const ReconstructSchema = z.strictObject({
       batchSize: z.int().min(1).max(1024).default(64),
       /** Adam of both networks, β1 0.5 (StackGAN's 2e-4). */
       learningRate: z.number().positive().default(2e-4),
+      /** Weight of the conditioning augmentation's KL term, per dimension of c (StackGAN's 2). */
+      klWeight: z.number().min(0).default(2),
+      /**
+       * Weight of an auxiliary pixel L1 loss between G(z, c) and the condition's own image (pix2pix).
+       * Not in Yu et al. or StackGAN: 0 is the faithful setting (docs/science.md).
+       */
+      reconstructionWeight: z.number().min(0).default(0),
+      /** The matching-aware discriminator (real image with another image's voxels labelled fake); false only for the ablation. */
+      matchingAware: z.boolean().default(true),
+      /** Principal axes of the standardised voxel patterns kept as the condition embedding (StackGAN's text embedding: 128). */
+      conditionComponents: z.int().min(1).max(1024).default(128),
+      /** Channels of the generator's last block (each earlier block doubles; StackGAN 64) and of the discriminator's first conv (StackGAN 64, doubling to 512). */
+      generatorChannels: z.int().min(1).max(64).default(8),
+      discriminatorChannels: z.int().min(1).max(128).default(16),
       /** z draws averaged per generated image. */
       samples: z.int().min(1).max(64).default(4),
       seed: seed.default(11),

@@ -26,6 +26,11 @@ export interface TrainCganOptions {
    * it makes the few steps a CPU affords learn the voxel → layout mapping (docs/science.md).
    */
   readonly reconstructionWeight?: number;
+  /**
+   * GAN-CLS / StackGAN's matching-aware discriminator: (real image, another image's condition) is
+   * also labelled fake (default true). false leaves a plain conditional discriminator (ablation).
+   */
+  readonly matchingAware?: boolean;
   /** Principal axes kept of the standardised voxel patterns: the condition embedding's length (capped at rows − 1). */
   readonly conditionComponents?: number;
   readonly architecture?: Partial<Pick<CganConfig, 'embeddingDim' | 'noiseDim' | 'generatorChannels' | 'discriminatorChannels'>>;
@@ -48,6 +53,7 @@ export const TRAIN_CGAN_DEFAULTS = {
   beta1: 0.5,
   klWeight: 2,
   reconstructionWeight: 0,
+  matchingAware: true,
   conditionComponents: 128,
 } as const;
 
@@ -60,7 +66,7 @@ export interface CganEpoch {
   readonly dRealWrong: number;
   /** Discriminator on (generated image, its condition), labelled fake: −log(1 − D). */
   readonly dFakeRight: number;
-  /** The discriminator's loss: dRealRight + (dFakeRight + dRealWrong) / 2 (StackGAN). */
+  /** The discriminator's loss: dRealRight + (dFakeRight + dRealWrong) / 2 (StackGAN), as trained when matching-aware. */
   readonly dLoss: number;
   /** Generator's adversarial loss (non-saturating, −log D(fake)); KL excluded. */
   readonly gLoss: number;
@@ -106,7 +112,8 @@ function mismatchedRows(rows: readonly number[], groups: Int32Array, rng: Random
  * (standardised with these rows' statistics, projected on their top principal axes); the encoder
  * is part of the returned model so generation repeats it. Matching-aware discriminator: (real image,
  * its condition) is real; (generated image, condition) and (real image, another image's condition)
- * are fake. Generator: non-saturating loss + klWeight · KL per embedding dimension.
+ * are fake. Generator: non-saturating loss + klWeight · KL per embedding dimension, plus
+ * reconstructionWeight · mean |G(z, c) − x| when that departure is switched on.
  */
 export async function trainCgan(voxels: Matrix, images: ImageBatch, options: TrainCganOptions): Promise<TrainedCgan> {
   // Explicit undefined options fall back to the defaults too.
@@ -117,6 +124,9 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
   if (n < 2) throw new Error(`trainCgan: needs at least 2 trials, got ${n}`);
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`trainCgan: epochs must be a positive integer, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 2) throw new Error(`trainCgan: batchSize must be an integer ≥ 2, got ${o.batchSize}`);
+  for (const key of ['klWeight', 'reconstructionWeight'] as const) {
+    if (!(o[key] >= 0)) throw new Error(`trainCgan: ${key} must be ≥ 0, got ${o[key]}`);
+  }
   const groups = distinctImageGroups(images);
   if (groups.every((g) => g === 0)) throw new Error('trainCgan: all trials show the same image; the matching-aware loss needs two or more');
   const progress = o.onProgress ?? ((): void => undefined);
@@ -165,7 +175,8 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
           const errWrong = tf.keep(bceFake(discriminator.logits(realFeatures, wrong)));
           const errFake = tf.keep(bceFake(discriminator.logits(discriminator.features(fake), cond)));
           dParts.push(errReal, errWrong, errFake);
-          return tf.add(errReal, tf.mul(tf.add(errFake, errWrong), 0.5)) as tf.Scalar;
+          // Without the matching-aware term (ablation) the wrong pairs are still scored, not trained on.
+          return (o.matchingAware ? tf.add(errReal, tf.mul(tf.add(errFake, errWrong), 0.5)) : tf.add(errReal, errFake)) as tf.Scalar;
         }, discriminatorVars);
         dOptimizer.applyGradients(namedGradients(d.grads));
 

@@ -38,7 +38,21 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-const config: CganStageConfig = { trainOn: 'averages', epochs: 3, batchSize: 4, learningRate: 2e-4, samples: 1, seed: 2, imageSize: SIZE };
+const config: CganStageConfig = {
+  trainOn: 'averages',
+  epochs: 3,
+  batchSize: 4,
+  learningRate: 2e-4,
+  klWeight: 2,
+  reconstructionWeight: 0,
+  matchingAware: true,
+  conditionComponents: 128,
+  generatorChannels: 4,
+  discriminatorChannels: 4,
+  samples: 1,
+  seed: 2,
+  imageSize: SIZE,
+};
 
 describe('the cgan stage', () => {
   it('writes the model, a loss table with the losses it returned, and the fixed-noise sample grid', async () => {
