@@ -46,12 +46,19 @@ function duplicateKeys(root: Node | null, lines: LineCounter): ConfigProblem[] {
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
-    );
+  // Warnings count too: an unknown tag such as !!js/function would otherwise pass as a plain string.
+  const syntax = [...doc.errors, ...doc.warnings];
+  if (syntax.length > 0) {
+    // One problem per kind: a 5,000-deep nesting reports its stack overflow once, not 5,000 times.
+    const kinds = new Map<string, ConfigProblem>();
+    for (const e of syntax) {
+      const message = `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+      if (!kinds.has(message)) kinds.set(message, { path: '', line: lines.linePos(e.pos[0]).line, message });
+    }
+    throw new ConfigError(file, [...kinds.values()]);
   }
+  // One line for an empty file, rather than one "missing" line for every required key.
+  if (doc.contents === null) throw new ConfigError(file, [{ path: '', message: 'the file is empty' }]);
   const duplicates = duplicateKeys(doc.contents, lines);
   if (duplicates.length > 0) throw new ConfigError(file, duplicates);
   let value: unknown;
@@ -61,7 +68,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     // The library's guard against exponential alias expansion ("billion laughs") throws a ReferenceError.
     const message = error instanceof Error ? error.message : String(error);
     throw new ConfigError(file, [
-      { path: '', message: /alias/i.test(message) ? `YAML aliases expand too far (more than ${MAX_ALIAS_EXPANSION} expansions, weighted by size): write the values out instead of repeating anchors` : `YAML: ${message}` },
+      { path: '', message: /excessive alias/i.test(message) ? `YAML aliases expand too far (more than ${MAX_ALIAS_EXPANSION} expansions, weighted by size): write the values out instead of repeating anchors` : `YAML: ${message.split('\n')[0]}` },
     ]);
   }
   return {
