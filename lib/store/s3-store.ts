@@ -7,6 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { ArtifactNotFoundError, type ArtifactStore, validateKey } from './artifact-store';
+import { S3StoreError } from './s3-store-error';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -16,6 +17,11 @@ export interface S3StoreOptions {
   endpoint?: string;
   region: string;
   forcePathStyle: boolean;
+}
+
+/** A missing bucket answers 404 too, but it is the store that is wrong, not one object. */
+function isNoSuchBucket(error: unknown): boolean {
+  return (error as { name?: string }).name === 'NoSuchBucket';
 }
 
 function isNotFound(error: unknown): boolean {
@@ -45,6 +51,21 @@ export class S3Store implements ArtifactStore {
     });
   }
 
+  /** The store as a user names it: bucket and prefix, and the endpoint unless it is AWS itself. */
+  private describe(): string {
+    return `S3 store ${this.location}${this.options.endpoint ? ` at ${this.options.endpoint}` : ''}`;
+  }
+
+  /** Sends `command`; a failure other than a missing object names the store and what to check. */
+  private async send<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isNotFound(error) && !isNoSuchBucket(error)) throw error;
+      throw new S3StoreError(this.describe(), operation, error);
+    }
+  }
+
   private objectKey(key: string): string {
     validateKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
@@ -55,14 +76,14 @@ export class S3Store implements ArtifactStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key), Body: body }),
-    );
+    const Key = this.objectKey(key);
+    await this.send(`writing ${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.options.bucket, Key, Body: body })));
   }
 
   async get(key: string): Promise<Uint8Array> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+      const Key = this.objectKey(key);
+      const out = await this.send(`reading ${key}`, () => this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key })));
       if (!out.Body) throw new ArtifactNotFoundError(this.uri(key));
       return await out.Body.transformToByteArray();
     } catch (error) {
@@ -73,7 +94,8 @@ export class S3Store implements ArtifactStore {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+      const Key = this.objectKey(key);
+      await this.send(`looking up ${key}`, () => this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key })));
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -82,7 +104,8 @@ export class S3Store implements ArtifactStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
+    const Key = this.objectKey(key);
+    await this.send(`deleting ${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key })));
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -92,8 +115,8 @@ export class S3Store implements ArtifactStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: full, ContinuationToken: token }),
+      const page = await this.send(`listing ${prefix || '/'}`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: full, ContinuationToken: token })),
       );
       for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key.slice(strip));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
