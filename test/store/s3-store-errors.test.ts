@@ -34,6 +34,15 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
+async function refusal(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
 const store = (endpoint: string, bucket = 'data') => new S3Store({ bucket, prefix: 'runs/a', endpoint, region: 'us-east-1', forcePathStyle: true });
 
 describe('S3 errors name the store and say what to check', () => {
@@ -46,12 +55,12 @@ describe('S3 errors name the store and say what to check', () => {
 
   it('an endpoint that is not S3', { timeout: 60_000 }, async () => {
     const endpoint = `http://127.0.0.1:${notS3Port}`;
-    const error = await store(endpoint).list('x').catch((e: unknown) => e as Error);
+    const error = await refusal(store(endpoint).list('x'));
     expect(error.message).toMatch(new RegExp(`^S3 store s3://data/runs/a at ${endpoint}: listing x failed: \\w+ \\(HTTP 500\\)`));
   });
 
   it('a bucket that does not exist, and no secret in the message', async () => {
-    const error = await store(s3.endpoint, 'no-such-bucket').list('x').catch((e: unknown) => e as Error);
+    const error = await refusal(store(s3.endpoint, 'no-such-bucket').list('x'));
     expect(error.message).toBe(`S3 store s3://no-such-bucket/runs/a at ${s3.endpoint}: listing x failed: NoSuchBucket (HTTP 404): the bucket does not exist; create it or check store.bucket`);
     expect(error.message).not.toContain(s3.secretAccessKey);
     expect(error.message).not.toContain(s3.accessKeyId);
