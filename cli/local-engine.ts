@@ -9,6 +9,11 @@ export interface LocalEngine {
   readonly address: string;
   readonly namespace: string;
   readonly owned: boolean;
+  /**
+   * Starts the server again on the same port and SQLite file if this process started it and it
+   * has stopped (killed, crashed); the durable history is all in the file. True if it restarted.
+   */
+  restartIfStopped(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -52,23 +57,26 @@ export async function startLocalEngine(stateDir: string, namespace: string): Pro
   try {
     const state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as EngineState;
     if (alive(state.pid) && (await answers(state.address))) {
-      return { address: state.address, namespace, owned: false, stop: async () => undefined };
+      return { address: state.address, namespace, owned: false, restartIfStopped: async () => false, stop: async () => undefined };
     }
   } catch {
     // No usable server recorded: start one.
   }
-  const server = await startTemporalDevServer({
-    dbFile: path.join(dir, 'temporal.sqlite'),
-    namespace,
-    logFile: path.join(dir, 'server.log'),
-    uiPort: false,
-    searchAttributes: { ...SEARCH_ATTRIBUTE_TYPES },
-  });
-  await fs.writeFile(stateFile, JSON.stringify({ pid: server.process.pid ?? -1, address: server.address } satisfies EngineState));
+  const settings = { dbFile: path.join(dir, 'temporal.sqlite'), namespace, logFile: path.join(dir, 'server.log'), uiPort: false as const, searchAttributes: { ...SEARCH_ATTRIBUTE_TYPES } };
+  let server = await startTemporalDevServer(settings);
+  const record = () => fs.writeFile(stateFile, JSON.stringify({ pid: server.process.pid ?? -1, address: server.address } satisfies EngineState));
+  await record();
+  const port = Number(server.address.split(':').pop());
   return {
     address: server.address,
     namespace,
     owned: true,
+    async restartIfStopped() {
+      if (server.process.exitCode === null && server.process.signalCode === null) return false;
+      server = await startTemporalDevServer({ ...settings, port });
+      await record();
+      return true;
+    },
     async stop() {
       await server.stop();
       await fs.rm(stateFile, { force: true });

@@ -11,7 +11,8 @@ import type { ConnectionOptions } from './connection-options';
 import { ProgressDisplay } from './progress-display';
 import { copyReport } from './report-files';
 import { writeResultTables } from './result-files';
-import { openSession } from './session';
+import { isServerUnavailable } from './server-wait';
+import { openSession, type Session } from './session';
 import { formatSummary, writeSummary } from './summary';
 
 export interface RunOptions {
@@ -65,7 +66,19 @@ async function heartbeatsOf(handle: WorkflowHandle): Promise<StageHeartbeat[]> {
   return beats;
 }
 
-async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined): Promise<ExperimentResult> {
+/** Follows the run to its end; when the server goes away meanwhile, waits for it and follows on. */
+async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined, session: Session): Promise<ExperimentResult> {
+  for (;;) {
+    try {
+      return await watchOnce(handle, display);
+    } catch (error) {
+      if (error instanceof WorkflowFailedError || !isServerUnavailable(error)) throw error;
+      await session.waitForServer();
+    }
+  }
+}
+
+async function watchOnce(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined): Promise<ExperimentResult> {
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
@@ -114,7 +127,7 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
     );
     let result: ExperimentResult;
     try {
-      result = await watch(handle as WorkflowHandle<typeof experimentWorkflow>, options.quiet ? undefined : new ProgressDisplay());
+      result = await watch(handle as WorkflowHandle<typeof experimentWorkflow>, options.quiet ? undefined : new ProgressDisplay(), session);
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
         const inner = error.cause;

@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { Client } from '@temporalio/client';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { makeTelemetryFilterString, Runtime, type Worker } from '@temporalio/worker';
 import { backendDescription } from '../lib/compute/backend';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { connectTemporal } from './connect';
 import { type ConnectionOptions, loadTls } from './connection-options';
 import { type LocalEngine, startLocalEngine } from './local-engine';
 import { QuietLogger } from './quiet-logger';
+import { waitForServer } from './server-wait';
 import { type LocalWorkerProcesses, startLocalWorkerProcesses } from './local-worker-processes';
 
 /** A Temporal client, plus (in local mode) the embedded server and an in-process worker. */
@@ -20,6 +21,8 @@ export interface Session {
   readonly backend?: string;
   /** Processes that run this session's stages (this one, or its child workers); empty in remote mode. */
   readonly workerPids: readonly number[];
+  /** After a call failed because the server went away: waits for it (restarting the local one). */
+  waitForServer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,12 @@ let runtimeInstalled = false;
 export function quietRuntime(verbose = false): void {
   if (runtimeInstalled) return;
   try {
-    Runtime.install({ logger: new QuietLogger(verbose) });
+    // The SDK's native core logs through the same logger: its retry warnings while the server is
+    // away (which this process reports in one line) are for --verbose.
+    Runtime.install({
+      logger: new QuietLogger(verbose),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: verbose ? 'WARN' : 'ERROR', other: 'ERROR' }), forward: {} } },
+    });
   } catch {
     // A worker made elsewhere in this process (an embedding program, a test) already chose the runtime.
   }
@@ -106,5 +114,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { client, address, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
+  const waitAgain = () =>
+    waitForServer({ client, address, ...(engine ? { restart: () => engine.restartIfStopped() } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  return { client, address, waitForServer: waitAgain, local: engine !== undefined, taskQueue, ...(backend ? { backend } : {}), workerPids: helpers ? helpers.pids : worker ? [process.pid] : [], close };
 }

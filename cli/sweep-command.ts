@@ -9,7 +9,8 @@ import type { sweepWorkflow } from '../workflows/sweep';
 import type { ConnectionOptions } from './connection-options';
 import { resolveStore } from './run-command';
 import { writeRunRecord } from './run-record';
-import { openSession } from './session';
+import { isServerUnavailable } from './server-wait';
+import { openSession, type Session } from './session';
 
 export interface SweepOptions {
   readonly sweepFile: string;
@@ -49,6 +50,18 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
   return result;
 }
 
+/** Follows the sweep to its end; when the server goes away meanwhile, waits for it and follows on. */
+async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, session: Session): Promise<SweepResult> {
+  for (;;) {
+    try {
+      return await watch(handle, log);
+    } catch (error) {
+      if (error instanceof WorkflowFailedError || !isServerUnavailable(error)) throw error;
+      await session.waitForServer();
+    }
+  }
+}
+
 /**
  * `deeprecon sweep <file>`: expands the sweep, starts (or re-attaches to) its workflow, reports
  * per-point progress, and writes `runs/<sweep>/results.{csv,arrow,parquet}` and `summary.json`.
@@ -78,7 +91,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
     log(`sweep ${sweep.name}: ${points.length} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
     let result: SweepResult;
     try {
-      result = await watch(handle, log);
+      result = await watchThroughOutages(handle, log, session);
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
         const cause = error.cause?.cause instanceof Error ? error.cause.cause : (error.cause ?? error);
