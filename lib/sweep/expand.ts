@@ -36,6 +36,12 @@ export function expandSweep(sweep: Sweep, base: ExperimentConfig, sweepFile: str
   const problem = (origin: readonly PathSegment[], path: string, message: string): ConfigProblem => ({ path, line: lineOf(origin), message });
   const problems = [...checkPaths(sweep, base, problem), ...checkSubjects(sweep, base, problem)];
   if (problems.length > 0) throw new ConfigError(sweepFile, problems);
+  // Counted before anything is expanded: a grid of a million points is refused in microseconds.
+  const count = pointCount(sweep, base);
+  if (count > MAX_SWEEP_POINTS) {
+    const where: PathSegment[] = Object.keys(sweep.grid).length > 0 ? ['grid'] : Object.keys(sweep.zip).length > 0 ? ['zip'] : ['points'];
+    throw new ConfigError(sweepFile, [problem(where, '', `the sweep expands to ${count} points; the limit is ${MAX_SWEEP_POINTS} (split it into several sweeps)`)]);
+  }
 
   const paramPoints = [...gridTimesZip(sweep), ...namedPoints(sweep)];
   const subjects: ReadonlyArray<{ name?: string; indices: number[] }> = sweep.subjects
@@ -89,6 +95,19 @@ export function expandSweep(sweep: Sweep, base: ExperimentConfig, sweepFile: str
   }
   if (problems.length > 0) throw new ConfigError(sweepFile, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return points;
+}
+
+/** Points a sweep may expand to: far more than fit in one workflow input, so expansion never exhausts memory first. */
+export const MAX_SWEEP_POINTS = 10_000;
+
+/** Subjects × (grid product × zip length + named points), without building any point. */
+export function pointCount(sweep: Sweep, base: ExperimentConfig): number {
+  const grid = Object.values(sweep.grid).reduce((n, values) => n * values.length, 1);
+  const zipKeys = Object.keys(sweep.zip);
+  const zip = zipKeys.length > 0 ? sweep.zip[zipKeys[0]!]!.length : 1;
+  const varied = Object.keys(sweep.grid).length > 0 || zipKeys.length > 0;
+  const perSubject = (varied ? grid * zip : sweep.points.length === 0 ? 1 : 0) + sweep.points.length;
+  return (sweep.subjects ? sweep.subjects.length : base.subjects.length > 0 ? 1 : 0) * perSubject;
 }
 
 type ProblemAt = (origin: readonly PathSegment[], path: string, message: string) => ConfigProblem;

@@ -18,6 +18,9 @@ export interface LoadedSweep {
   readonly points: SweepPoint[];
 }
 
+/** Bytes of a sweep's point configs as JSON: they are the workflow's input, below Temporal's 2 MB limit. */
+export const MAX_SWEEP_INPUT_BYTES = 1536 * 1024;
+
 /** Reads a sweep file, loads its base experiment and expands it; every problem names `file:line: key.path`. */
 export async function loadSweep(file: string): Promise<LoadedSweep> {
   const source = parseYamlSource(await readConfigText(file), file);
@@ -30,7 +33,13 @@ export async function loadSweep(file: string): Promise<LoadedSweep> {
     throw new ConfigError(file, [{ path: 'base', line: source.lineOf(['base']), message: `cannot read the base experiment ${basePath} (${code})` }]);
   }
   const base = await loadExperimentConfig(basePath);
-  return { sweep, base, points: expandSweep(sweep, base, file, source.lineOf) };
+  const points = expandSweep(sweep, base, file, source.lineOf);
+  // Every point's config travels in the sweep workflow's input, which Temporal refuses above 2 MB.
+  const bytes = points.reduce((n, p) => n + Buffer.byteLength(JSON.stringify(p.config)) + Buffer.byteLength(JSON.stringify(p.params)), 0);
+  if (bytes > MAX_SWEEP_INPUT_BYTES) {
+    throw new ConfigError(file, [{ path: '', message: `the sweep's ${points.length} point configs take ${bytes} bytes as JSON; the limit is ${MAX_SWEEP_INPUT_BYTES} bytes, as they travel in the workflow's input (about ${Math.floor((MAX_SWEEP_INPUT_BYTES * points.length) / bytes)} points of this config fit): split the sweep` }]);
+  }
+  return { sweep, base, points };
 }
 
 /** Validates a parsed sweep file against SweepSchema, reporting every problem at once. */
