@@ -13,6 +13,20 @@ interface ModelJson {
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
 }
 
+type ManifestGroup = { paths: string[]; weights: tf.io.WeightsManifestEntry[] };
+
+/** The weight groups model.json lists, checked to be what the format says (a list of {paths, weights}). */
+function manifestGroups(manifest: unknown, jsonFile: string): ManifestGroup[] {
+  const ok =
+    Array.isArray(manifest) &&
+    manifest.every((g: unknown) => {
+      const group = g as { paths?: unknown; weights?: unknown } | null;
+      return group !== null && typeof group === 'object' && Array.isArray(group.paths) && group.paths.every((p) => typeof p === 'string') && Array.isArray(group.weights);
+    });
+  if (!ok) throw new DataError(jsonFile, 'weightsManifest must be a list of {paths: [file names], weights: [...]}');
+  return manifest as ManifestGroup[];
+}
+
 /**
  * Loads a TensorFlow.js Layers model from a folder (`model.json` plus its weight shards), as
  * `tensorflowjs_converter` writes it — from disk, since tfjs' file loader lives in tfjs-node.
@@ -29,7 +43,7 @@ export async function loadModelFolder(dir: string, policy: FolderPolicy = {}): P
   if (!json.modelTopology || !json.weightsManifest) throw new DataError(jsonFile, 'not a TensorFlow.js Layers model (needs modelTopology and weightsManifest)');
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const shards: ArrayBuffer[] = [];
-  for (const group of json.weightsManifest) {
+  for (const group of manifestGroups(json.weightsManifest, jsonFile)) {
     weightSpecs.push(...group.weights);
     for (const shard of group.paths) {
       const file = await fileInsideFolder(dir, shard, jsonFile, policy);
@@ -94,7 +108,7 @@ export async function modelFolderFingerprint(dir: string, policy: FolderPolicy =
     throw new DataError(jsonFile, `not JSON (${(error as Error).message})`);
   }
   const parts = [sha256Hex(new TextEncoder().encode(text))];
-  for (const group of json.weightsManifest ?? []) {
+  for (const group of json.weightsManifest === undefined ? [] : manifestGroups(json.weightsManifest, jsonFile)) {
     for (const shard of group.paths) {
       const file = await fileInsideFolder(dir, shard, jsonFile, policy);
       parts.push(sha256Hex(new Uint8Array(await fs.readFile(file).catch(() => Buffer.alloc(0)))));
