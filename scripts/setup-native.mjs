@@ -1,22 +1,28 @@
 #!/usr/bin/env node
-// Opt-in: builds the native 'tensorflow' tfjs backend (@tensorflow/tfjs-node 4.22.0) without the
-// downloads its own install script makes (storage.googleapis.com: libtensorflow tarball and a
-// prebuilt addon), using only package registries:
-//   1. the TensorFlow C library + headers come from the `tensorflow-cpu` wheel on PyPI (pip):
-//      its libtensorflow_cc.so.2 exports the whole C API (TF_* / TFE_*) that the binding uses,
-//      next to libtensorflow_framework.so.2 and tensorflow/include/tensorflow/c/*.h;
-//      cached under .deeprecon/native/ (git-ignored);
+// Builds the native 'tensorflow' tfjs backend (@tensorflow/tfjs-node 4.22.0, or tfjs-node-gpu
+// where an NVIDIA driver is present) without the downloads its own install script makes
+// (storage.googleapis.com: libtensorflow tarball and a prebuilt addon), using only package registries:
+//   1. the TensorFlow C library + headers come from the `tensorflow-cpu` wheel on PyPI (pip)
+//      (the `tensorflow` wheel for the GPU build): its libtensorflow_cc.so.2 exports the whole
+//      C API (TF_* / TFE_*) that the binding uses, next to libtensorflow_framework.so.2 and
+//      tensorflow/include/tensorflow/c/*.h; cached under .deeprecon/native/ (git-ignored);
 //   2. `npm install --no-save --ignore-scripts @tensorflow/tfjs-node@4.22.0`;
 //   3. the library goes into node_modules/@tensorflow/tfjs-node/deps/{lib,include} and the
 //      N-API addon is compiled locally with node-gyp against the installed Node headers;
 //   4. a matmul on the 'tensorflow' backend checks the result.
-// Run: npm run setup:native  (or node scripts/setup-native.mjs [--force] [--verify-only] [--uninstall])
-// Safe to run again: cached/unchanged steps are skipped. Not part of `npm install`.
-// --uninstall removes node_modules/@tensorflow/tfjs-node again (backend choice falls back to wasm);
-// the cache in .deeprecon/native stays (delete that folder to free ~620 MB).
+// `npm install` runs it with --optional (postinstall): then a build that cannot succeed (no
+// compiler, no pip, no Node headers, another platform, no registry) prints one line and exits 0,
+// and the project runs on wasm; the details go to .deeprecon/native/last-error.log.
+// Run by hand: npm run setup:native  (or node scripts/setup-native.mjs [--force] [--verify-only] [--uninstall])
+// Safe to run again: cached/unchanged steps are skipped.
+// --uninstall removes node_modules/@tensorflow/tfjs-node(-gpu) again (backend choice falls back to
+// wasm); the cache in .deeprecon/native stays (delete that folder to free ~620 MB).
 //
 // Environment:
-//   DEEPRECON_TF_WHEEL_VERSION  tensorflow-cpu wheel version (default below)
+//   DEEPRECON_SKIP_NATIVE=1     `npm install` does not build it (e.g. worker hosts that use wasm)
+//   DEEPRECON_NATIVE_GPU        1: build tfjs-node-gpu from the `tensorflow` wheel; 0: the CPU build;
+//                               unset: GPU when an NVIDIA driver is present, else CPU (GPU untested)
+//   DEEPRECON_TF_WHEEL_VERSION  TensorFlow wheel version (default below)
 //   DEEPRECON_LIBTENSORFLOW_DIR use an unpacked libtensorflow instead of the wheel: a folder with
 //                               lib/libtensorflow.so.2 (official tarball) or lib/libtensorflow_cc.so.2,
 //                               lib/libtensorflow_framework.so.2, and include/tensorflow/c/
@@ -32,7 +38,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TFJS_NODE_VERSION = '4.22.0';
-const TF_WHEEL = { pkg: 'tensorflow-cpu', version: process.env.DEEPRECON_TF_WHEEL_VERSION ?? '2.21.0' };
+const TF_VERSION = process.env.DEEPRECON_TF_WHEEL_VERSION ?? '2.21.0';
+// The same binding sources build either package; only the library they link against differs.
+// The GPU wheel's libtensorflow_cc.so.2 loads CUDA 12 / cuDNN 9 from the loader path at run time
+// and computes on the CPU when they are missing.
+const VARIANTS = {
+  cpu: { npm: '@tensorflow/tfjs-node', wheel: 'tensorflow-cpu' },
+  gpu: { npm: '@tensorflow/tfjs-node-gpu', wheel: 'tensorflow' },
+};
 // The wheel's libraries do not depend on the Python version; pin the tag so any python3 can fetch it.
 const WHEEL_PY = { version: '3.11', abi: 'cp311', platforms: ['manylinux_2_27_x86_64', 'manylinux_2_17_x86_64', 'manylinux2014_x86_64'] };
 const WHEEL_MEMBERS = [
@@ -45,10 +58,22 @@ const WHEEL_INCLUDE_PREFIXES = ['tensorflow/c/', 'tensorflow/core/platform/', 't
 const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 const NATIVE_DIR = path.join(ROOT, '.deeprecon', 'native');
 const PYTHON = process.env.PYTHON ?? 'python3';
-const PKG_DIR = path.join(ROOT, 'node_modules', '@tensorflow', 'tfjs-node');
-const STAMP = path.join(PKG_DIR, 'deps', 'deeprecon-native.json');
 const args = new Set(process.argv.slice(2));
 const FORCE = args.has('--force');
+const OPTIONAL = args.has('--optional');
+const ERROR_LOG = path.join(NATIVE_DIR, 'last-error.log');
+const VARIANT = VARIANTS[wantGpu() ? 'gpu' : 'cpu'];
+const TF_WHEEL = { pkg: VARIANT.wheel, version: TF_VERSION };
+const PKG_DIR = path.join(ROOT, 'node_modules', ...VARIANT.npm.split('/'));
+const STAMP = path.join(PKG_DIR, 'deps', 'deeprecon-native.json');
+
+/** GPU build when asked (DEEPRECON_NATIVE_GPU=1) or, unless refused (=0), when an NVIDIA driver is loaded. */
+function wantGpu() {
+  const v = process.env.DEEPRECON_NATIVE_GPU;
+  if (v === '1' || v === '0') return v === '1';
+  if (os.platform() !== 'linux' || os.arch() !== 'x64') return false;
+  return fs.existsSync('/proc/driver/nvidia/version');
+}
 
 class StepError extends Error {
   constructor(message, hint) {
@@ -103,6 +128,15 @@ function mb(p) {
 // ---------------------------------------------------------------------------------------------
 // Step 1: the TensorFlow C library and headers.
 
+/** The wheels' libraries exist for linux-x64 only; elsewhere an unpacked libtensorflow is needed. */
+function checkPlatform() {
+  if (process.env.DEEPRECON_LIBTENSORFLOW_DIR || (os.platform() === 'linux' && os.arch() === 'x64')) return;
+  throw new StepError(
+    `the PyPI route is set up for linux-x64 only (this is ${os.platform()}-${os.arch()})`,
+    'Set DEEPRECON_LIBTENSORFLOW_DIR to an unpacked libtensorflow for this platform, or use `npm install @tensorflow/tfjs-node` on a connected machine.',
+  );
+}
+
 /** Returns { lib, include, tfLib, version, source }: lib holds tfLib + libtensorflow_framework.so.2. */
 function obtainLibtensorflow() {
   const custom = process.env.DEEPRECON_LIBTENSORFLOW_DIR;
@@ -120,12 +154,7 @@ function obtainLibtensorflow() {
     return { lib, include, tfLib, version: 'custom', source: `dir:${custom}` };
   }
 
-  if (os.platform() !== 'linux' || os.arch() !== 'x64') {
-    throw new StepError(
-      `the PyPI route is set up for linux-x64 only (this is ${os.platform()}-${os.arch()})`,
-      'Set DEEPRECON_LIBTENSORFLOW_DIR to an unpacked libtensorflow for this platform, or use `npm install @tensorflow/tfjs-node` on a connected machine.',
-    );
-  }
+  checkPlatform();
   const source = `pypi:${TF_WHEEL.pkg}==${TF_WHEEL.version}`;
   const dir = path.join(NATIVE_DIR, `${TF_WHEEL.pkg}-${TF_WHEEL.version}`);
   const manifestPath = path.join(dir, 'manifest.json');
@@ -219,14 +248,14 @@ function installedTfjsNodeVersion() {
 function installTfjsNode() {
   const have = installedTfjsNodeVersion();
   if (have === TFJS_NODE_VERSION && fs.existsSync(path.join(ROOT, 'node_modules', '@mapbox', 'node-pre-gyp')) && !FORCE) {
-    log(`npm: @tensorflow/tfjs-node@${have} already installed`);
+    log(`npm: ${VARIANT.npm}@${have} already installed`);
     return false;
   }
-  log(`npm: installing @tensorflow/tfjs-node@${TFJS_NODE_VERSION} (--no-save --ignore-scripts: its download step is skipped)`);
+  log(`npm: installing ${VARIANT.npm}@${TFJS_NODE_VERSION} (--no-save --ignore-scripts: its download step is skipped)`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  run(npm, ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `@tensorflow/tfjs-node@${TFJS_NODE_VERSION}`], 'npm install @tensorflow/tfjs-node', { cwd: ROOT });
+  run(npm, ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `${VARIANT.npm}@${TFJS_NODE_VERSION}`], `npm install ${VARIANT.npm}`, { cwd: ROOT });
   const now = installedTfjsNodeVersion();
-  if (now !== TFJS_NODE_VERSION) throw new StepError(`after npm install, node_modules/@tensorflow/tfjs-node is ${now ?? 'missing'}`);
+  if (now !== TFJS_NODE_VERSION) throw new StepError(`after npm install, ${rel(PKG_DIR)} is ${now ?? 'missing'}`);
   return true;
 }
 
@@ -314,12 +343,15 @@ function bindingPath() {
   return req('@mapbox/node-pre-gyp').find(path.join(PKG_DIR, 'package.json'));
 }
 
-function buildAddon(tf) {
+/** What compiling the addon needs: make, a C++ compiler, node-gyp and this node's headers. */
+function toolchain() {
   for (const [cmd, pkg] of [['make', 'make'], ['c++', 'g++']]) {
     if (!has(cmd)) throw new StepError(`'${cmd}' not found: node-gyp needs a C++ toolchain`, `Install it (Debian/Ubuntu: apt-get install -y ${pkg} make python3).`);
   }
-  const nodeGyp = findNodeGyp();
-  const nodedir = findNodeDir();
+  return { nodeGyp: findNodeGyp(), nodedir: findNodeDir() };
+}
+
+function buildAddon({ nodeGyp, nodedir }) {
   const modulePath = path.dirname(bindingPath());
   const napiBuild = path.basename(modulePath).replace(/^napi-v/, '');
   log(`build: node-gyp rebuild (${rel(nodeGyp)}; headers ${nodedir.dir} from ${nodedir.from}; N-API ${napiBuild})`);
@@ -339,7 +371,7 @@ function buildAddon(tf) {
 // Step 4: verification in a fresh process.
 
 const VERIFY_JS = `
-const tf = require('@tensorflow/tfjs-node');
+const tf = require('${VARIANT.npm}');
 (async () => {
   if (!(await tf.setBackend('tensorflow'))) throw new Error("setBackend('tensorflow') returned false");
   await tf.ready();
@@ -384,8 +416,12 @@ function checkSharedCore() {
 
 function main() {
   if (args.has('--uninstall')) {
-    fs.rmSync(PKG_DIR, { recursive: true, force: true });
-    log(`removed ${rel(PKG_DIR)} (its npm dependencies stay until the next npm install/prune; cache ${rel(NATIVE_DIR)} kept)`);
+    for (const v of Object.values(VARIANTS)) {
+      const dir = path.join(ROOT, 'node_modules', ...v.npm.split('/'));
+      if (!fs.existsSync(dir)) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      log(`removed ${rel(dir)} (its npm dependencies stay until the next npm install/prune; cache ${rel(NATIVE_DIR)} kept)`);
+    }
     return;
   }
   if (args.has('--verify-only')) {
@@ -407,6 +443,11 @@ function main() {
     }
   };
 
+  // Checked before the ~270 MB download, so a machine that cannot compile fails in a second;
+  // a finished earlier build (its stamp) needs no toolchain to be reused.
+  step('platform', undefined, checkPlatform);
+  let tools = readJson(STAMP) ? undefined : step('toolchain', undefined, toolchain);
+  log(`${VARIANT.npm} from the ${TF_WHEEL.pkg} ${TF_WHEEL.version} wheel${VARIANT === VARIANTS.gpu ? ' (NVIDIA driver found; DEEPRECON_NATIVE_GPU=0 builds the CPU package)' : ''}`);
   const tf = step('libtensorflow', 'Check that PyPI is reachable (pip download tensorflow-cpu), or set DEEPRECON_LIBTENSORFLOW_DIR.', obtainLibtensorflow);
   const freshInstall = step('npm install', 'Check that the npm registry is reachable.', installTfjsNode);
   checkSharedCore();
@@ -423,24 +464,40 @@ function main() {
   }
 
   step('stage deps', undefined, () => stageDeps(tf));
-  step('build', 'See the node-gyp output above; `--force` starts over.', () => buildAddon(tf));
+  tools ??= step('toolchain', undefined, toolchain);
+  step('build', 'See the node-gyp output above; `--force` starts over.', () => buildAddon(tools));
   const v = verify();
   if (!v.ok) {
     throw new StepError(
-      `verify: require('@tensorflow/tfjs-node') + matmul on 'tensorflow' failed:\n${v.error}`,
+      `verify: require('${VARIANT.npm}') + matmul on 'tensorflow' failed:\n${v.error}`,
       'If a TF_/TFE_ symbol is missing, the TensorFlow version is incompatible with the binding: try another DEEPRECON_TF_WHEEL_VERSION.',
     );
   }
   fs.writeFileSync(STAMP, JSON.stringify(wanted, null, 2) + '\n');
   log(`OK ${JSON.stringify(v.info)}`);
-  log("the 'tensorflow' backend is ready: initBackend('auto') now picks it. A later `npm install`/`npm ci` removes it (it is not in package.json); rerun `npm run setup:native` then (libtensorflow stays cached).");
+  log("the 'tensorflow' backend is ready: compute.backend auto now picks it (DEEPRECON_BACKEND=wasm overrides).");
 }
 
-try {
-  main();
-} catch (err) {
-  const msg = err instanceof Error ? err.message : String(err);
-  console.error(`[setup-native] ERROR: ${msg}`);
-  if (err?.hint) console.error(`[setup-native] ${err.hint}`);
-  process.exit(1);
+if (OPTIONAL && process.env.DEEPRECON_SKIP_NATIVE === '1') {
+  log('DEEPRECON_SKIP_NATIVE=1: native TensorFlow backend not built; runs use wasm');
+} else {
+  try {
+    main();
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (!OPTIONAL) {
+      console.error(`[setup-native] ERROR: ${msg}`);
+      if (err?.hint) console.error(`[setup-native] ${err.hint}`);
+      process.exit(1);
+    }
+    // Inside `npm install`: the project works without it, so one line, the details in a file, exit 0.
+    let where = '';
+    try {
+      fs.mkdirSync(NATIVE_DIR, { recursive: true });
+      fs.writeFileSync(ERROR_LOG, `${new Date().toISOString()}\n${msg}\n${err?.hint ?? ''}\n`);
+      where = ` (details: ${rel(ERROR_LOG)})`;
+    } catch {}
+    const reason = msg.split('\n')[0].replace(/\s+failed: .*/, ' failed');
+    console.warn(`[setup-native] native TensorFlow backend not built, runs use wasm: ${reason}${where}; \`npm run setup:native\` retries, DEEPRECON_SKIP_NATIVE=1 skips`);
+  }
 }

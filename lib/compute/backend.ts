@@ -6,10 +6,21 @@ import { registerWasmConvInputGradient } from './wasm-conv-input-gradient';
 export const BACKEND_PREFERENCE = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_PREFERENCE)[number];
 
+/**
+ * Environment variable that decides what `auto` means in this process and the worker processes it
+ * starts (e.g. `DEEPRECON_BACKEND=wasm npm test` runs the suite on wasm although the native backend
+ * is installed). An explicit backend (config `compute.backend`, `--backend`) still wins.
+ */
+export const BACKEND_ENV = 'DEEPRECON_BACKEND';
+
 let chosen: BackendName | undefined;
 let nativePackage: string | undefined;
 
 function loadNative(): void {
+  // TensorFlow's C++ logging prints info lines (CPU features) on stderr in every process that
+  // loads it, unless the user set a level. Two lines logged before its logging starts (oneDNN)
+  // ignore this and stay.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       require(name);
@@ -27,11 +38,34 @@ export function backendDescription(): string {
   return chosen === 'tensorflow' && nativePackage ? `tensorflow (${nativePackage.replace('@tensorflow/', '')})` : (chosen ?? 'none');
 }
 
+/** What `auto` resolves to: the backend named by DEEPRECON_BACKEND, else every one in order. */
+export function autoBackend(env: NodeJS.ProcessEnv = process.env): BackendName | 'auto' {
+  const value = env[BACKEND_ENV]?.trim();
+  if (!value || value === 'auto') return 'auto';
+  const known: readonly string[] = BACKEND_PREFERENCE;
+  if (!known.includes(value)) throw new Error(`${BACKEND_ENV}=${value} is not a backend; use auto or one of ${BACKEND_PREFERENCE.join(', ')}`);
+  return value as BackendName;
+}
+
+/**
+ * Whether the native 'tensorflow' backend can load here (tfjs-node built by `npm install`).
+ * Loading it registers the backend but does not select it.
+ */
+export function nativeAvailable(): boolean {
+  if (nativePackage) return true;
+  try {
+    loadNative();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function tryBackend(name: BackendName): Promise<boolean> {
   try {
     if (name === 'tensorflow') {
       // tfjs-node-gpu (CUDA) or tfjs-node register the 'tensorflow' backend on import; the GPU
-      // build wins where both are installed. Absent unless installed or built (docs/compute.md).
+      // build wins where both are installed. Built by `npm install` where it can be (docs/compute.md).
       loadNative();
     } else if (name === 'wasm') {
       require('@tensorflow/tfjs-backend-wasm');
@@ -51,11 +85,13 @@ async function tryBackend(name: BackendName): Promise<boolean> {
 
 /**
  * Selects the tfjs backend once per process and returns its name.
- * `requested` forces one backend (an error if it cannot load); otherwise the fastest available.
+ * `requested` forces one backend (an error if it cannot load); `auto` (or nothing) takes
+ * DEEPRECON_BACKEND when set, else the fastest available.
  */
 export async function initBackend(requested?: BackendName | 'auto'): Promise<BackendName> {
-  if (chosen && (!requested || requested === 'auto' || requested === chosen)) return chosen;
-  const candidates = requested && requested !== 'auto' ? [requested] : BACKEND_PREFERENCE;
+  const wanted = !requested || requested === 'auto' ? autoBackend() : requested;
+  if (chosen && (wanted === 'auto' || wanted === chosen)) return chosen;
+  const candidates = wanted !== 'auto' ? [wanted] : BACKEND_PREFERENCE;
   for (const name of candidates) {
     if (await tryBackend(name)) {
       await tf.ready();
