@@ -12,6 +12,7 @@
  * (median of timed repeats after one warm-up) with 1 and 4 z draws per trial.
  * Data are random (timing does not depend on content).
  * Run: npx tsc -p tsconfig.json && node dist/bench/cgan.js [--epochs N] [--backend wasm|cpu|tensorflow] [--data random|simulated] [--trainOn averages|trials]
+ *      [--pairs N] [--size S] [--gch C] [--dch C]
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -19,19 +20,17 @@ import { initBackend, type BackendName } from '../lib/compute/backend';
 import { encodeCgan } from '../lib/gan/cgan-model-bytes';
 import { disposeCgan } from '../lib/gan/cgan-model';
 import { generateFromVoxels } from '../lib/gan/generate';
+import { CGAN_CONFIG_DEFAULTS } from '../lib/gan/cgan-config';
 import { TRAIN_CGAN_DEFAULTS, trainCgan } from '../lib/gan/train-cgan';
 import { createImageBatch, type ImageBatch } from '../lib/images/image-batch';
 import { createMatrix, selectRows, type Matrix } from '../lib/linalg/matrix';
 import { Random } from '../lib/random';
 import { median } from './median';
-import { loadExperimentConfig } from '../configs/load';
-import { proceduralStimuli } from '../lib/data/procedural-stimuli';
-import { simulateResponses } from '../lib/data/simulated-subject';
-import { stimulusRows } from '../lib/data/trials';
+import { diversity } from '../lib/evaluation/diversity';
 import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
 import { selectImages } from '../lib/images/image-batch';
 import { averageByStimulus } from '../lib/preprocess/average-trials';
-import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
+import { defaultSubjectData } from './default-subject-data';
 
 const TRIALS = 2400;
 const DISTINCT_IMAGES = 1200;
@@ -61,42 +60,6 @@ function trialImages(rng: Random): ImageBatch {
   return out;
 }
 
-/** Mean Euclidean distance over all pairs of images. */
-function meanPairwiseDistance(images: ImageBatch): number {
-  const size = images.data.length / images.count;
-  let sum = 0;
-  let pairs = 0;
-  for (let a = 0; a < images.count; a++) {
-    for (let b = a + 1; b < images.count; b++) {
-      let d = 0;
-      for (let k = 0; k < size; k++) d += (images.data[a * size + k]! - images.data[b * size + k]!) ** 2;
-      sum += Math.sqrt(d);
-      pairs++;
-    }
-  }
-  return sum / pairs;
-}
-
-/** The default experiment's first subject: training pairs and the averaged natural test set. */
-async function simulatedData(trainOn: string): Promise<{ voxels: Matrix; images: ImageBatch; testVoxels: Matrix; testImages: ImageBatch }> {
-  const config = await loadExperimentConfig('configs/default.yaml');
-  if (config.stimuli.source !== 'procedural') throw new Error('bench: the default stimuli are expected to be procedural');
-  const stimuli = proceduralStimuli(config.stimuli);
-  const source = config.subjects[0]!.source;
-  if (source.type !== 'simulated') throw new Error('bench: the default subject is expected to be simulated');
-  const trials = simulateResponses(stimuli, source);
-  const testSets = [...new Set(trials.sets)].filter((s) => s !== 'train');
-  const pre = preprocessTrials(trials, { roi: config.preprocess.roi, averageTestTrials: true, trainSet: 'train', testSets });
-  const pairs = trainOn === 'trials' ? pre.train : averageByStimulus(pre.train.X, pre.train.stimulusIds);
-  const test = pre.test['natural']!;
-  return {
-    voxels: pairs.X,
-    images: selectImages(stimuli.images, stimulusRows(stimuli, pairs.stimulusIds, 'bench', 'training')),
-    testVoxels: test.X,
-    testImages: selectImages(stimuli.images, stimulusRows(stimuli, test.stimulusIds, 'bench', 'test')),
-  };
-}
-
 async function main(): Promise<void> {
   const backend = await initBackend((argument('--backend') as BackendName | undefined) ?? 'wasm');
   const epochs = Number(argument('--epochs') ?? TRAIN_CGAN_DEFAULTS.epochs);
@@ -105,7 +68,8 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} logical cores (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, tfjs ${tf.version.tfjs}, backend ${backend}`);
   const rng = new Random(SEED);
   const tData = performance.now();
-  const data = simulated ? await simulatedData(trainOn) : undefined;
+  const subject = simulated ? await defaultSubjectData(trainOn === 'trials' ? 'trials' : 'averages') : undefined;
+  const data = subject && { voxels: subject.train.voxels, images: subject.train.images, testVoxels: subject.tests['natural']!.voxels, testImages: subject.tests['natural']!.images };
   const allTrials = randomVoxels(TRIALS, rng);
   const allImages = trialImages(rng);
   const ids = Array.from({ length: TRIALS }, (_, i) => String(i % DISTINCT_IMAGES));
@@ -115,8 +79,17 @@ async function main(): Promise<void> {
 
   const epochEnds: number[] = [];
   const t0 = performance.now();
-  const { model, history } = await trainCgan(voxels, images, {
+  // --pairs N: time training on the first N pairs only (per-step cost is what matters at 64 px);
+  // --size, --gch, --dch: output size and widths, e.g. StackGAN's 64 px, 64 and 64 channels.
+  const pairs = Math.min(Number(argument('--pairs') ?? voxels.rows), voxels.rows);
+  const first = Array.from({ length: pairs }, (_, i) => i);
+  const size = Number(argument('--size') ?? SIZE);
+  const architecture = { generatorChannels: Number(argument('--gch') ?? CGAN_CONFIG_DEFAULTS.generatorChannels), discriminatorChannels: Number(argument('--dch') ?? CGAN_CONFIG_DEFAULTS.discriminatorChannels) };
+  console.log(`training on ${pairs} pairs at ${size}x${size}, generator ${architecture.generatorChannels} / discriminator ${architecture.discriminatorChannels} channels`);
+  const { model, history } = await trainCgan(selectRows(voxels, first), selectImages(images, first), {
     seed: SEED,
+    outputSize: size,
+    architecture,
     epochs,
     onProgress: (fraction) => {
       if (epochEnds.length < Math.round(fraction * epochs - 1e-9) && Math.abs(fraction * epochs - Math.round(fraction * epochs)) < 1e-9) epochEnds.push(performance.now());
@@ -124,9 +97,9 @@ async function main(): Promise<void> {
   });
   const total = (performance.now() - t0) / 1000;
   const perEpoch = epochEnds.map((t, i) => (t - (i === 0 ? t0 : epochEnds[i - 1]!)) / 1000);
-  const steps = Math.floor(voxels.rows / TRAIN_CGAN_DEFAULTS.batchSize);
+  const steps = Math.floor(pairs / TRAIN_CGAN_DEFAULTS.batchSize);
   console.log(
-    `train ${voxels.rows} pairs x ${voxels.cols} voxels, ${SIZE}x${SIZE}, batch ${TRAIN_CGAN_DEFAULTS.batchSize} (${steps} steps/epoch), ${epochs} epochs: ` +
+    `train ${pairs} pairs x ${voxels.cols} voxels, ${size}x${size}, batch ${TRAIN_CGAN_DEFAULTS.batchSize} (${steps} steps/epoch), ${epochs} epochs: ` +
       `total ${total.toFixed(1)} s, median ${median(perEpoch).toFixed(1)} s/epoch (${(1000 * median(perEpoch) / steps).toFixed(0)} ms/step; epochs ${perEpoch.map((s) => s.toFixed(1)).join(', ')})`,
   );
   const last = history[history.length - 1]!;
@@ -134,16 +107,16 @@ async function main(): Promise<void> {
   console.log(`model bytes: ${(encodeCgan(model).length / 1024).toFixed(0)} KiB`);
 
   if (data) {
-    const generated = generateFromVoxels(model, data.testVoxels, { seed: SEED, samples: 4 });
+    const generated = generateFromVoxels(model, data.testVoxels, { seed: SEED, samples: 4, outputSize: data.testImages.height });
     const flat = (b: ImageBatch): Matrix => createMatrix(b.count, b.data.length / b.count, b.data);
     const ident = pairwiseIdentification(flat(generated), flat(data.testImages));
     const shuffled = Array.from({ length: data.testVoxels.rows }, (_, i) => (i + 1) % data.testVoxels.rows);
-    const control = generateFromVoxels(model, selectRows(data.testVoxels, shuffled), { seed: SEED, samples: 4 });
+    const control = generateFromVoxels(model, selectRows(data.testVoxels, shuffled), { seed: SEED, samples: 4, outputSize: data.testImages.height });
     const mean = (a: Float64Array): number => a.reduce((x, y) => x + y, 0) / a.length;
     console.log(
       `natural test (${data.testVoxels.rows} images, averaged patterns, 4 z draws): pixel pairwise identification ${mean(ident).toFixed(3)} ` +
         `(conditions shifted by one image: ${mean(pairwiseIdentification(flat(control), flat(data.testImages))).toFixed(3)}; chance 0.5), ` +
-        `diversity ratio ${(meanPairwiseDistance(generated) / meanPairwiseDistance(data.testImages)).toFixed(3)}`,
+        `diversity ratio ${mean(diversity(generated, data.testImages)).toFixed(3)}`,
     );
   }
   const test = data ? selectRows(data.testVoxels, Array.from({ length: Math.min(TEST_TRIALS, data.testVoxels.rows) }, (_, i) => i)) : randomVoxels(TEST_TRIALS, rng);

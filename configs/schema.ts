@@ -223,16 +223,18 @@ export const ReconstructSchema = z.strictObject({
       /** `averages`: one pair per training image, its trials averaged (Yu et al.'s 1,200 pairs); `trials`: every single trial. */
       trainOn: z.enum(['averages', 'trials']).default('averages'),
       epochs: z.int().min(1).max(1000).default(6),
-      batchSize: z.int().min(1).max(1024).default(64),
-      /** Adam of both networks, β1 0.5 (StackGAN's 2e-4). */
-      learningRate: z.number().positive().default(2e-4),
+      /** StackGAN: 64. 32 gives twice the steps in the same time (docs/science.md). */
+      batchSize: z.int().min(1).max(1024).default(32),
+      /** Adam of both networks, β1 0.5. StackGAN: 2e-4, too slow for the few steps a CPU run affords (docs/science.md). */
+      learningRate: z.number().positive().default(1e-3),
       /** Weight of the conditioning augmentation's KL term, per dimension of c (StackGAN's 2). */
       klWeight: z.number().min(0).default(2),
       /**
        * Weight of an auxiliary pixel L1 loss between G(z, c) and the condition's own image (pix2pix).
-       * Not in Yu et al. or StackGAN: 0 is the faithful setting (docs/science.md).
+       * Not in Yu et al. or StackGAN: 0 is the faithful setting, which stays at chance in a CPU run's few
+       * hundred steps (docs/science.md).
        */
-      reconstructionWeight: z.number().min(0).default(0),
+      reconstructionWeight: z.number().min(0).default(1000),
       /** The matching-aware discriminator (real image with another image's voxels labelled fake); false only for the ablation. */
       matchingAware: z.boolean().default(true),
       /** Principal axes of the standardised voxel patterns kept as the condition embedding (StackGAN's text embedding: 128). */
