@@ -32,10 +32,11 @@ function workflowsPath(): string {
  */
 export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string }> {
   const role = settings.role ?? 'all';
-  const backend = await initBackend(settings.backend ?? 'auto');
+  // Connect first: an unreachable server is reported before a native backend is loaded at all.
   const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) }).catch((error: unknown) => {
     throw unreachableServer(settings.address, error, settings.tls !== undefined);
   });
+  const backend = await initBackend(settings.backend ?? 'auto');
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,
