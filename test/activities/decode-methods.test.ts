@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeActivity, type DecodeConfig } from '../../activities/decode';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { rowCorrelations } from '../../lib/evaluation/correlation';
 import { decodeLabelledMatrix, encodeLabelledMatrix } from '../../lib/formats/labelled-matrix';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
@@ -21,7 +21,7 @@ const VOXELS = 40;
 const UNITS = 12;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-decode-'));
   store = new LocalStore(root);
   // Each image has a 5-d latent; features and voxels are linear in it, voxels with noise.
@@ -61,7 +61,7 @@ async function decode(overrides: Partial<DecodeConfig>): Promise<{ predicted: Ma
     network: { network: 'vgg-mini', seed: 1, batchSize: 4, layers: [], inputMode: 'caffe' },
     ...overrides,
   };
-  const result = await decodeActivity({ store: { type: 'local', path: root }, backend: 'wasm', config, inputs, force: false });
+  const result = await decodeActivity({ store: { type: 'local', path: root }, backend: 'auto', config, inputs, force: false });
   const ref = result.outputs['decoded.test.fc1']!;
   return { predicted: decodeLabelledMatrix(await getArtifact(store, ref), ref.uri).values, identification: result.results.accuracy[0]!.identification };
 }

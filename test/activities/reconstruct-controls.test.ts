@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featuresActivity, type FeaturesConfig } from '../../activities/features';
 import { type ReconstructConfig, reconstructActivity } from '../../activities/reconstruct';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { decodeStimulusTable, encodeStimulusTable } from '../../lib/formats/stimulus-table';
 import { type ArtifactRef, getArtifact, putArtifact } from '../../lib/store/artifact-ref';
@@ -18,11 +18,11 @@ let stimuli: ArtifactRef;
 let features: Record<string, ArtifactRef>;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-recon-'));
   store = new LocalStore(root);
   stimuli = await putArtifact(store, 'in/stimuli.arrow', encodeStimulusTable(proceduralStimuli({ seed: 3, imageSize: SIZE, trainImages: 8, testImages: 3 })), 'arrow');
-  features = (await featuresActivity({ store: { type: 'local', path: root }, backend: 'wasm', config: network, inputs: { stimuli }, force: false })).outputs;
+  features = (await featuresActivity({ store: { type: 'local', path: root }, backend: 'auto', config: network, inputs: { stimuli }, force: false })).outputs;
 });
 
 afterAll(async () => {
@@ -32,7 +32,7 @@ afterAll(async () => {
 const reconstruct = (config: Partial<ReconstructConfig>, inputs: Record<string, ArtifactRef>) =>
   reconstructActivity({
     store: { type: 'local', path: root },
-    backend: 'wasm',
+    backend: 'auto',
     config: { method: 'icnn-lbfgs', layers: ['conv1_1', 'conv2_1'], iterations: 2, seed: 1, network, imageSize: SIZE, ...config },
     inputs,
     force: false,

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlDecoderSeed, decodeActivity, type DecodeConfig } from '../../activities/decode';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { decodeLabelledMatrix, encodeLabelledMatrix } from '../../lib/formats/labelled-matrix';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
@@ -24,7 +24,7 @@ let trainIds: string[];
 let trainVoxels: Matrix;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-shuffled-'));
   store = new LocalStore(root);
   const rng = new Random(4);
@@ -64,7 +64,7 @@ async function decodeTest(shuffleImagesSeed: number | undefined, training: Recor
     ...(shuffleImagesSeed === undefined ? {} : { shuffleImagesSeed }),
     ...(shuffleDecoders === undefined ? {} : { shuffleDecoders }),
   };
-  const result = await decodeActivity({ store: { type: 'local', path: root }, backend: 'wasm', config, inputs: { ...inputs, ...training }, force: false });
+  const result = await decodeActivity({ store: { type: 'local', path: root }, backend: 'auto', config, inputs: { ...inputs, ...training }, force: false });
   const ref = result.outputs['decoded.test.fc1']!;
   return decodeLabelledMatrix(await getArtifact(store, ref), ref.uri).values;
 }

@@ -4,7 +4,7 @@ import { simulateResponses } from '../../lib/data/simulated-subject';
 import { areaOfVoxels, VISUAL_AREAS } from '../../lib/data/encoding/visual-areas';
 import { voxelDrive } from '../../lib/data/encoding/voxel-drive';
 import { DEFAULT_GAIN_SD, drawVoxelPopulation, UNRESPONSIVE } from '../../lib/data/encoding/voxel-population';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { pearson } from '../../lib/evaluation/correlation';
 import { createImageBatch, type ImageBatch } from '../../lib/images/image-batch';
 import type { Matrix } from '../../lib/linalg/matrix';
@@ -13,7 +13,7 @@ import { Random } from '../../lib/random';
 const stimuli = proceduralStimuli({ seed: 4, imageSize: 16, trainImages: 30, testImages: 100 });
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 describe('the simulated subject', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { simulateResponses } from '../../lib/data/simulated-subject';
 import { rectifiedColourTerm } from '../../lib/data/encoding/rectified-colour-term';
@@ -14,7 +14,7 @@ import { detrendWithinRuns } from '../../lib/preprocess/detrend';
 import { Random } from '../../lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const quiet: TrialNoiseSettings = { sd: 0, shared: 0, runOffsetSd: 0, linearDriftSd: 0, slowDriftSd: 0 };

@@ -4,6 +4,7 @@ import { initBackend, type BackendName } from '../../lib/compute/backend';
 import { decodeLayerRidge, fitRidgeProjection } from '../../lib/decoding/ridge';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
+import { comparedBackends } from '../support/backend';
 import { gaussJordan, randomMatrix } from '../support/linear-reference';
 
 
@@ -59,7 +60,7 @@ function relativeError(P: Matrix, R: number[][], Y: Matrix): number {
   return Math.sqrt(num / den);
 }
 
-describe.each<BackendName>(['cpu', 'wasm'])('decodeLayerRidge on %s', (backend) => {
+describe.each<BackendName>(comparedBackends())('decodeLayerRidge on %s', (backend) => {
   beforeAll(async () => {
     await initBackend(backend);
     expect(tf.getBackend()).toBe(backend);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { decodeLayerRidge, fitRidgeProjection } from '../../lib/decoding/ridge';
 import { decodeStreaming, imageWeights } from '../../lib/decoding/streaming-decode';
@@ -10,7 +10,7 @@ import { createMatrix, selectRows } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 describe('streaming decoding of every unit', () => {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EvaluateConfig, evaluateActivity } from '../../activities/evaluate';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import type { StimulusSet } from '../../lib/data/trials';
 import { encodeStimulusTable } from '../../lib/formats/stimulus-table';
@@ -28,7 +28,7 @@ const config: EvaluateConfig = {
 };
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-evaluate-'));
   store = new LocalStore(root);
   const stimuli = proceduralStimuli({ seed: 1, imageSize: SIZE, trainImages: 2, testImages: 12, shapes: true });
@@ -68,7 +68,7 @@ const find = (scores: readonly Score[], method: string, set: string, metric: str
 
 describe('the evaluate stage', () => {
   it('scores imagery mixed and per category, with n-way identification and bootstrap intervals, in an independent network', async () => {
-    const result = await evaluateActivity({ store: { type: 'local', path: root }, backend: 'wasm', config, inputs, force: false });
+    const result = await evaluateActivity({ store: { type: 'local', path: root }, backend: 'auto', config, inputs, force: false });
     const { scores, networks } = result.results;
     const sets = [...new Set(scores.map((s) => s.stimulusSet))];
     expect(sets).toEqual(['imagery', 'imagery-natural', 'imagery-shapes']);
@@ -113,11 +113,11 @@ describe('the evaluate stage', () => {
 
   it('loads the evaluation network, not the feature network, for feature identification', async () => {
     const elsewhere = { ...config, network: { ...network, network: 'tfjs-model' as const, seed: 1, modelPath: path.join(root, 'no-such-model') } };
-    await expect(evaluateActivity({ store: { type: 'local', path: root }, backend: 'wasm', config: elsewhere, inputs, force: false })).rejects.toThrow(/no-such-model/);
+    await expect(evaluateActivity({ store: { type: 'local', path: root }, backend: 'auto', config: elsewhere, inputs, force: false })).rejects.toThrow(/no-such-model/);
   });
 
   it('refuses to score feature identification in the network that was decoded and optimised', async () => {
     const same = { ...config, network: { ...network, seed: 7 } };
-    await expect(evaluateActivity({ store: { type: 'local', path: root }, backend: 'wasm', config: same, inputs, force: false })).rejects.toThrow(/evaluate\.network is the network that is decoded and optimised/);
+    await expect(evaluateActivity({ store: { type: 'local', path: root }, backend: 'auto', config: same, inputs, force: false })).rejects.toThrow(/evaluate\.network is the network that is decoded and optimised/);
   });
 });

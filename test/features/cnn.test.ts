@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { Cnn, extractFeatures } from '../../lib/features/cnn';
 import { openNetwork } from '../../lib/features/networks';
 import { createImageBatch } from '../../lib/images/image-batch';
 import { Random } from '../../lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const rng = new Random(11);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { extractFeatures } from '../../lib/features/cnn';
 import { modelFolderFingerprint, saveModelFolder } from '../../lib/features/model-folder';
 import { loadNetwork } from '../../lib/features/networks';
@@ -17,7 +17,7 @@ let dir: string;
 let original: tf.Sequential;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-model-'));
   original = tf.sequential({
     layers: [

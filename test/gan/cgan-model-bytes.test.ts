@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { decodeCgan, encodeCgan } from '../../lib/gan/cgan-model-bytes';
 import { cganVariables, disposeCgan, type CganModel } from '../../lib/gan/cgan-model';
 import { generateFromVoxels } from '../../lib/gan/generate';
@@ -12,7 +12,7 @@ let trained: CganModel;
 const rng = new Random(8);
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   // Briefly trained, so weights and moving batch-norm statistics are not their initial values.
   const classes = roundRobin(16);
   trained = (

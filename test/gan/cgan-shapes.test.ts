@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { spatialPlan, type CganConfig } from '../../lib/gan/cgan-config';
 import { CganDiscriminator } from '../../lib/gan/cgan-discriminator';
 import { createCganModel, disposeCgan } from '../../lib/gan/cgan-model';
@@ -9,7 +9,7 @@ import { Random } from '../../lib/random';
 import { identityEncoder } from './identity-encoder';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const config = (outputSize: number): CganConfig => ({ conditionDim: 40, embeddingDim: 12, noiseDim: 10, outputSize, generatorChannels: 4, discriminatorChannels: 4 });

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CganStageConfig, cganActivity } from '../../activities/cgan';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { encodeLabelledMatrix } from '../../lib/formats/labelled-matrix';
 import { encodeStimulusTable } from '../../lib/formats/stimulus-table';
 import { decodeTrainingTable } from '../../lib/gan/training-table';
@@ -19,7 +19,7 @@ let store: LocalStore;
 let inputs: Record<string, ArtifactRef>;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-cgan-'));
   store = new LocalStore(root);
   // 12 training images (4 colours), each seen twice: the stage averages each image's trials.
@@ -56,7 +56,7 @@ const config: CganStageConfig = {
 
 describe('the cgan stage', () => {
   it('writes the model, a loss table with the losses it returned, and the fixed-noise sample grid', async () => {
-    const result = await cganActivity({ store: { type: 'local', path: root }, backend: 'wasm', config, inputs, force: false });
+    const result = await cganActivity({ store: { type: 'local', path: root }, backend: 'auto', config, inputs, force: false });
     expect(Object.keys(result.outputs).sort()).toEqual(['cgan', 'samples', 'samples-labelled', 'training']);
     const { history, embeddingDim } = decodeTrainingTable(await getArtifact(store, result.outputs.training!), 'training');
     expect(history).toEqual(result.results.history);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { encodeConditions, fitConditionEncoder } from '../../lib/gan/condition-encoder';
 import { principalAxes } from '../../lib/linalg/principal-axes';
 import { symmetricEigen } from '../../lib/linalg/symmetric-eigen';
@@ -8,7 +8,7 @@ import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 /** A random orthonormal basis (rows) of R^d by Gram–Schmidt, written out here independently. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { conv2dFastGradient } from '../../lib/gan/conv2d-fast-gradient';
 import { matMulFastGradient } from '../../lib/gan/mat-mul-fast-gradient';
 import { Random } from '../../lib/random';
@@ -8,7 +8,7 @@ import { Random } from '../../lib/random';
 type Shape4 = [number, number, number, number];
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const rng = new Random(11);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { createCganModel, disposeCgan, type CganModel } from '../../lib/gan/cgan-model';
 import { fitConditionEncoder } from '../../lib/gan/condition-encoder';
 import { generateFromConditions, generateFromVoxels } from '../../lib/gan/generate';
@@ -14,7 +14,7 @@ import { classVoxels, roundRobin } from './tiny-conditional-data';
 let model: CganModel;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   model = createCganModel({ conditionDim: 32, embeddingDim: 8, noiseDim: 8, outputSize: 16, generatorChannels: 4, discriminatorChannels: 4 }, identityEncoder(32), 3);
 });
 afterAll(() => disposeCgan(model));

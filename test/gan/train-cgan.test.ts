@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { pearson } from '../../lib/evaluation/correlation';
 import { disposeCgan } from '../../lib/gan/cgan-model';
 import { generateFromVoxels } from '../../lib/gan/generate';
@@ -10,7 +10,7 @@ import { Random } from '../../lib/random';
 import { classImages, classVoxels, CLASS_COLOURS, roundRobin } from './tiny-conditional-data';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const SIZE = 16;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { disposeCgan } from '../../lib/gan/cgan-model';
 import { decodeTrainingTable, encodeTrainingTable, LOSS_COLUMNS } from '../../lib/gan/training-table';
 import { trainCgan, type CganEpoch, type TrainedCgan } from '../../lib/gan/train-cgan';
@@ -15,7 +15,7 @@ const seen: CganEpoch[] = [];
 const messages: string[] = [];
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   const classes = roundRobin(24);
   trained = await trainCgan(classVoxels(classes, 0.3, new Random(2)), classImages(classes, SIZE), {
     seed: 4,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { openNetwork } from '../../lib/features/networks';
 import { conv3x3, createGenerator, decodeGenerator, encodeGenerator, Generator } from '../../lib/generative/generator';
@@ -8,7 +8,7 @@ import { columnQuantile, trainGenerator } from '../../lib/generative/train-gener
 import { createMatrix } from '../../lib/linalg/matrix';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 async function outputs(g: Generator, z: tf.Tensor2D): Promise<Float32Array> {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { extractFeatures } from '../../lib/features/cnn';
@@ -23,7 +23,7 @@ let heldOut: ImageBatch;
 let targets: Record<string, Matrix>;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   const stimuli = proceduralStimuli({ seed: 3, imageSize: SIZE, trainImages: TRAIN, testImages: HELD_OUT });
   const pixels = SIZE * SIZE * 3;
   const train = createImageBatch(TRAIN, SIZE, SIZE, stimuli.images.data.slice(0, TRAIN * pixels));

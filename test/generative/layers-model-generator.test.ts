@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { extractFeatures } from '../../lib/features/cnn';
 import { saveModelFolder } from '../../lib/features/model-folder';
@@ -19,7 +19,7 @@ let original: tf.Sequential;
 const LATENT = 6;
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-usergen-'));
   // A small "user" generator: latent → dense → 8×8×8 → upsample → conv → tanh, 16×16 RGB.
   original = tf.sequential({

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { gaussianBlur, gaussianKernel } from '../../lib/reconstruction/gaussian-blur';
 import { atImageSize } from '../../lib/reconstruction/icnn-image-scale';
 import { Random } from '../../lib/random';
 import { scipyGaussianFilter } from './scipy-gaussian-filter';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 describe('the Gaussian blur icnn applies after each step', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
 import { rowCorrelations } from '../../lib/evaluation/correlation';
@@ -12,7 +12,7 @@ import { pixelNetwork } from './pixel-network';
 import { scipyGaussianFilter } from './scipy-gaussian-filter';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 

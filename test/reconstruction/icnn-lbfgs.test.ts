@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { suiteBackend } from '../support/backend';
 import { proceduralStimuli } from '../../lib/data/procedural-stimuli';
 import { rowCorrelations } from '../../lib/evaluation/correlation';
 import { pairwiseIdentification } from '../../lib/evaluation/pairwise-identification';
@@ -13,7 +13,7 @@ import { Random } from '../../lib/random';
 import { pixelNetwork } from './pixel-network';
 
 beforeAll(async () => {
-  await initBackend('wasm');
+  await suiteBackend();
 });
 
 const SIZE = 16;
