@@ -58,6 +58,7 @@ const WHEEL_INCLUDE_PREFIXES = ['tensorflow/c/', 'tensorflow/core/platform/', 't
 const ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 const NATIVE_DIR = path.join(ROOT, '.deeprecon', 'native');
 const PYTHON = process.env.PYTHON ?? 'python3';
+const STARTED = Date.now();
 const args = new Set(process.argv.slice(2));
 const FORCE = args.has('--force');
 const OPTIONAL = args.has('--optional');
@@ -457,7 +458,7 @@ function main() {
   if (!FORCE && !freshInstall && prev && JSON.stringify(prev) === JSON.stringify(wanted)) {
     const v = verify();
     if (v.ok) {
-      log(`already set up; OK ${JSON.stringify(v.info)}`);
+      log(`already set up (${((Date.now() - STARTED) / 1000).toFixed(0)} s); OK ${JSON.stringify(v.info)}`);
       return;
     }
     log(`existing build does not load, rebuilding:\n${v.error}`);
@@ -475,7 +476,7 @@ function main() {
   }
   fs.writeFileSync(STAMP, JSON.stringify(wanted, null, 2) + '\n');
   log(`OK ${JSON.stringify(v.info)}`);
-  log("the 'tensorflow' backend is ready: compute.backend auto now picks it (DEEPRECON_BACKEND=wasm overrides).");
+  log(`the 'tensorflow' backend is ready (${((Date.now() - STARTED) / 1000).toFixed(0)} s): compute.backend auto now picks it (DEEPRECON_BACKEND=wasm overrides).`);
 }
 
 if (OPTIONAL && process.env.DEEPRECON_SKIP_NATIVE === '1') {
