@@ -53,15 +53,15 @@ export function identificationChart(scores: readonly Score[], subject: string): 
   return barChart(`Pixel pairwise identification — ${subject}`, bars, { value: 0.5, label: 'chance 0.5' });
 }
 
-/** Per-layer decoding accuracy (pattern and profile correlation, feature identification) of one subject. */
+/** Per-layer decoding accuracy (pattern and profile correlation, feature identification) of one subject: a colour per set, a stroke per measure. */
 export function decodingChart(decoding: readonly LayerAccuracy[], subject: string): string {
   const rows = decoding.filter((d) => d.subject === subject);
   const layers = [...new Set(rows.map((d) => d.layer))];
   const sets = [...new Set(rows.map((d) => d.stimulusSet))];
   const lines = sets.flatMap((set) => [
-    { series: `${set} pattern r`, points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.patternCorrelation })) },
-    { series: `${set} profile r`, points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.profileCorrelation })) },
-    { series: `${set} identification`, points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.identification })) },
+    { series: `${set} pattern r`, colourKey: set, dashKey: 'pattern r', points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.patternCorrelation })) },
+    { series: `${set} profile r`, colourKey: set, dashKey: 'profile r', points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.profileCorrelation })) },
+    { series: `${set} identification`, colourKey: set, dashKey: 'identification', points: rows.filter((d) => d.stimulusSet === set).map((d) => ({ x: d.layer, y: d.identification })) },
   ]);
   return lineChart(`Decoding accuracy per layer — ${subject}`, layers, lines, 'correlation');
 }

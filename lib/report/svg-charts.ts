@@ -10,10 +10,19 @@ export interface Bar {
 
 const PALETTE = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7', '#a463f2', '#97bbf5'];
 
+/** Stroke patterns for lines that share a colour: solid, dashed, dotted, dash-dot. */
+const DASHES = ['', '7,4', '2,3', '7,3,2,3'];
+
 function legend(series: readonly string[], x: number, y: number): string {
   return series
     .map((s, i) => `<rect x="${x}" y="${y + i * 18}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${x + 18}" y="${y + i * 18 + 10}" font-size="12">${escapeMarkup(s)}</text>`)
     .join('');
+}
+
+/** Distinct values in first-seen order, and each value's index. */
+function indexOf(keys: readonly string[]): (key: string) => number {
+  const distinct = [...new Set(keys)];
+  return (key) => distinct.indexOf(key);
 }
 
 /**
@@ -25,7 +34,7 @@ export function barChart(title: string, bars: readonly Bar[], reference?: { valu
   const [left, top, plotH, barW, gap] = [50, 30, 220, 18, 24];
   const groupW = series.length * barW + gap;
   const plotW = Math.max(200, groups.length * groupW);
-  const width = left + plotW + 200;
+  const width = left + plotW + 280;
   const height = top + plotH + 60;
   const y = (v: number) => top + plotH * (1 - Math.max(0, Math.min(1, v)));
   const parts: string[] = [`<text x="${left}" y="18" font-size="14" font-weight="bold">${escapeMarkup(title)}</text>`];
@@ -53,6 +62,10 @@ export function barChart(title: string, bars: readonly Bar[], reference?: { valu
 export interface Line {
   readonly series: string;
   readonly points: readonly { x: string; y: number }[];
+  /** Lines with the same colour key share a colour (default: the series), */
+  readonly colourKey?: string;
+  /** and lines with the same dash key a stroke pattern (default: solid), so many lines stay distinguishable. */
+  readonly dashKey?: string;
 }
 
 /** Lines over categorical x positions (layers), y on [min(0, data), 1]. */
@@ -71,12 +84,21 @@ export function lineChart(title: string, xLabels: readonly string[], lines: read
   }
   xLabels.forEach((label) => parts.push(`<text x="${x(label)}" y="${top + plotH + 16}" font-size="11" text-anchor="middle">${escapeMarkup(label)}</text>`));
   parts.push(`<text x="14" y="${top + plotH / 2}" font-size="12" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle">${escapeMarkup(yLabel)}</text>`);
-  lines.forEach((line, i) => {
-    const colour = PALETTE[i % PALETTE.length];
+  const colourOf = indexOf(lines.map((l) => l.colourKey ?? l.series));
+  const dashOf = indexOf(lines.map((l) => l.dashKey ?? ''));
+  const style = (line: Line) => ({ colour: PALETTE[colourOf(line.colourKey ?? line.series) % PALETTE.length]!, dash: DASHES[dashOf(line.dashKey ?? '') % DASHES.length]! });
+  for (const line of lines) {
+    const { colour, dash } = style(line);
     const pts = line.points.filter((p) => Number.isFinite(p.y) && xLabels.includes(p.x));
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map((p) => `${x(p.x)},${y(p.y)}`).join(' ')}"/>`);
+    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''} points="${pts.map((p) => `${x(p.x)},${y(p.y)}`).join(' ')}"/>`);
     for (const p of pts) parts.push(`<circle cx="${x(p.x)}" cy="${y(p.y)}" r="3" fill="${colour}"><title>${escapeMarkup(`${line.series} ${p.x}: ${p.y.toFixed(3)}`)}</title></circle>`);
+  }
+  // Legend entries are line samples, so the stroke pattern is part of the key.
+  const lx = left + plotW + 30;
+  lines.forEach((line, i) => {
+    const { colour, dash } = style(line);
+    const ly = top + i * 18 + 6;
+    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${lx + 30}" y="${ly + 4}" font-size="12">${escapeMarkup(line.series)}</text>`);
   });
-  parts.push(legend(lines.map((l) => l.series), left + plotW + 30, top));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">${parts.join('')}</svg>`;
 }

@@ -109,6 +109,18 @@ describe('the report', () => {
     expect((decodingChart(decoding, 'sim01').match(/<polyline/g) ?? []).length).toBe(3);
   });
 
+  it('gives each set of the decoding chart one colour and each measure one stroke pattern', () => {
+    const sets = ['natural', 'shapes', 'letters', 'imagery'];
+    const many = sets.flatMap((set) => ['conv1', 'fc1'].map((layer) => ({ subject: 's', stimulusSet: set, layer, profileCorrelation: 0.3, patternCorrelation: 0.5, identification: 0.8 })));
+    const lines = [...decodingChart(many, 's').matchAll(/<polyline fill="none" stroke="([^"]+)" stroke-width="2"(?: stroke-dasharray="([^"]+)")?/g)].map((m) => ({ colour: m[1]!, dash: m[2] ?? 'solid' }));
+    expect(lines).toHaveLength(12);
+    // Lines come set by set, three measures each: 4 colours, 3 patterns, 12 distinct pairs.
+    sets.forEach((_, i) => expect(new Set(lines.slice(3 * i, 3 * i + 3).map((l) => l.colour)).size).toBe(1));
+    expect(new Set(lines.map((l) => l.colour)).size).toBe(4);
+    expect(new Set(lines.map((l) => l.dash)).size).toBe(3);
+    expect(new Set(lines.map((l) => `${l.colour} ${l.dash}`)).size).toBe(12);
+  });
+
   const chromium = findChromium();
   it.runIf(chromium)('renders in headless Chromium', async () => {
     const file = path.join(dir, 'report.html');
