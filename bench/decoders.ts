@@ -5,8 +5,10 @@
  *
  * Run: npx tsc -p tsconfig.json && node dist/bench/decoders.js [--trials 1200] [--voxels 2000]
  *      [--units 1000] [--nfeat 500] [--test-rows 50] [--alpha 100] [--repeats 1]
- *      [--backend auto|wasm|cpu] [--skip-ridge] [--with-reference] [--cholesky]
- * The reference needs a venv at .deeprecon/bench-py with fastl2lir==0.11 'numpy<2.4' threadpoolctl tqdm.
+ *      [--backend auto|wasm|cpu] [--skip-ridge] [--with-reference] [--python PATH]
+ *      [--solver auto|mixed|float64] [--cholesky]
+ * The reference needs a Python with fastl2lir==0.11 'numpy<2.4' threadpoolctl tqdm: by default the
+ * venv .deeprecon/bench-py, or the interpreter given by --python.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,10 +34,12 @@ interface BenchOptions {
   skipRidge: boolean;
   withReference: boolean;
   cholesky: boolean;
+  python: string;
+  solver: 'auto' | 'mixed' | 'float64';
 }
 
 const DATA_DIR = join('.deeprecon', 'bench-data');
-const PYTHON = join('.deeprecon', 'bench-py', 'bin', 'python');
+const DEFAULT_PYTHON = join('.deeprecon', 'bench-py', 'bin', 'python');
 
 function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
@@ -50,6 +54,8 @@ function parseArgs(argv: string[]): BenchOptions {
     skipRidge: false,
     withReference: false,
     cholesky: false,
+    python: DEFAULT_PYTHON,
+    solver: 'auto',
   };
   const numeric: Record<string, 'trials' | 'voxels' | 'units' | 'nfeat' | 'testRows' | 'alpha' | 'repeats'> = {
     '--trials': 'trials',
@@ -71,6 +77,8 @@ function parseArgs(argv: string[]): BenchOptions {
     else if (flag === '--skip-ridge') o.skipRidge = true;
     else if (flag === '--with-reference') o.withReference = true;
     else if (flag === '--cholesky') o.cholesky = true;
+    else if (flag === '--python') o.python = argv[++i] ?? DEFAULT_PYTHON;
+    else if (flag === '--solver') o.solver = argv[++i] as BenchOptions['solver'];
     else throw new Error(`unknown flag ${flag}`);
   }
   return o;
@@ -119,7 +127,7 @@ async function timed<T>(repeats: number, run: () => Promise<T>): Promise<{ media
 
 /** Python FastL2LiR on the files in DATA_DIR; its predictions come back through pred.bin. */
 function runReference(o: BenchOptions): { median: number; runs: number[]; pred: Float32Array; peakMiB?: number } {
-  const child = spawnSync(PYTHON, [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', String(o.repeats)], {
+  const child = spawnSync(o.python, [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', String(o.repeats)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
   if (o.withReference) writeData(o, X, Y, T);
   console.log(`${o.trials} trials x ${o.voxels} voxels -> ${o.units} units, nFeatures ${o.nfeat}, alpha ${o.alpha}, ${o.testRows} test rows, backend ${backend}`);
 
-  const vs = await timed(o.repeats, () => decodeVoxelSelectionL2(X, Y, [T], { alpha: o.alpha, nFeatures: o.nfeat }));
+  const vs = await timed(o.repeats, () => decodeVoxelSelectionL2(X, Y, [T], { alpha: o.alpha, nFeatures: o.nfeat, solver: o.solver }));
   const peak = () => `${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GiB`;
   console.log(`voxel-selection L2 (ours): median ${vs.median.toFixed(2)} s = ${(o.units / vs.median).toFixed(0)} units/s (runs ${vs.runs.map((s) => s.toFixed(2)).join(', ')}); peak RSS so far ${peak()}`);
   if (!o.skipRidge) {

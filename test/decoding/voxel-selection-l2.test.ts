@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initBackend } from '../../lib/compute/backend';
+import { batchedCholeskyF32 } from '../../lib/decoding/batched-cholesky';
 import { decodeVoxelSelectionL2, fitVoxelSelectionL2, selectLargest } from '../../lib/decoding/voxel-selection-l2';
 import { choleskyInPlace, choleskySolveInPlace } from '../../lib/linalg/cholesky';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
@@ -170,5 +171,83 @@ describe('float64 Cholesky', () => {
 
   it('reports a matrix that is not positive definite', () => {
     expect(choleskyInPlace(Float64Array.from([1, 2, 2, 1]), 2)).toBe(false);
+  });
+});
+
+describe('mixed-precision solver (batched float32 factor, float64 refinement)', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  /** Larger than one factorisation block (64), so the batched trailing updates run. */
+  function wide(seed: number, offset: number): { X: Matrix; Y: Matrix; T: Matrix } {
+    const rnd = new Random(seed);
+    const [n, p, q] = [160, 120, 9];
+    const X = createMatrix(n, p, new Float32Array(n * p).map(() => offset + rnd.normal()));
+    const Y = createMatrix(n, q, new Float32Array(n * q).map((_, i) => X.data[Math.floor(i / q) * p + (i % q) * 3]! + 0.5 * rnd.normal()));
+    const T = createMatrix(4, p, new Float32Array(4 * p).map(() => offset + rnd.normal()));
+    return { X, Y, T };
+  }
+
+  it.each([
+    ['centred data', 0],
+    ['a large offset (float32 factor too coarse: float64 fallback)', 300],
+  ])('gives the float64 solver’s predictions to 1e-9 with %s', async (_, offset) => {
+    const { X, Y, T } = wide(11, offset);
+    const o = { alpha: 10, nFeatures: 90, batchUnits: 4 };
+    const [mixed] = await decodeVoxelSelectionL2(X, Y, [T], { ...o, solver: 'mixed' });
+    const [exact] = await decodeVoxelSelectionL2(X, Y, [T], { ...o, solver: 'float64' });
+    const ref = bruteForce(X, Y, T, o.alpha, o.nFeatures);
+    expect(maxRelativeDiff(exact!, ref.pred)).toBeLessThan(1e-5);
+    // A solver shortcut that changed the solution (not merely its rounding) would show here.
+    let worst = 0;
+    let scale = 0;
+    exact!.data.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - mixed!.data[i]!));
+      scale = Math.max(scale, Math.abs(v));
+    });
+    expect(worst / scale).toBeLessThan(1e-9);
+    const model = await fitVoxelSelectionL2(X, Y, { ...o, solver: 'mixed' });
+    expect(maxRelativeDiff(model.predict(T), ref.pred)).toBeLessThan(1e-5);
+  });
+
+  it('rejects an unknown solver', async () => {
+    const { X, Y, T } = wide(12, 0);
+    await expect(decodeVoxelSelectionL2(X, Y, [T], { alpha: 1, nFeatures: 5, solver: 'lu' as 'mixed' })).rejects.toThrow(/solver/);
+  });
+});
+
+describe('batchedCholeskyF32', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('factors a batch blockwise (L Lᵀ = A) and flags a system that is not positive definite', () => {
+    const rnd = new Random(13);
+    const [s, batch] = [21, 3];
+    const a = new Float32Array(batch * s * s);
+    for (let u = 0; u < batch; u++) {
+      const B = Array.from({ length: s }, () => Array.from({ length: s }, () => rnd.normal()));
+      for (let i = 0; i < s; i++) {
+        for (let j = 0; j < s; j++) a[u * s * s + i * s + j] = B[i]!.reduce((acc, v, t) => acc + v * B[j]![t]!, i === j ? 1 : 0);
+      }
+    }
+    a[2 * s * s + 10 * s + 10] = -5; // system 2: a negative pivot at row 10
+    const factors = new Float32Array(batch * s * s);
+    const ok = batchedCholeskyF32(a, batch, s, 8, factors);
+    expect(Array.from(ok)).toEqual([1, 1, 0]);
+    for (let u = 0; u < 2; u++) {
+      let worst = 0;
+      let scale = 0;
+      for (let i = 0; i < s; i++) {
+        for (let j = 0; j <= i; j++) {
+          let sum = 0;
+          for (let t = 0; t <= j; t++) sum += factors[u * s * s + i * s + t]! * factors[u * s * s + j * s + t]!;
+          worst = Math.max(worst, Math.abs(sum - a[u * s * s + i * s + j]!));
+          scale = Math.max(scale, Math.abs(a[u * s * s + i * s + j]!));
+        }
+      }
+      expect(worst / scale).toBeLessThan(1e-5);
+    }
   });
 });
