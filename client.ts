@@ -33,6 +33,8 @@ connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
   --tls --tls-ca FILE --tls-cert FILE --tls-key FILE --tls-server-name NAME
   --state-dir DIR (local engine state, default .deeprecon)  --runs-dir DIR (default runs)
 run, sweep, rerun: --verbose  the worker's full warning for every failed attempt, with its stack
+  --search-attributes  maintain the Deeprecon* search attributes (checked before the run starts)
+  --no-worker-seconds S  say "waiting: no worker on queue …" once a task waited S s (default 30)
 stages: ${STAGE_NAMES.join(' → ')}
 `;
 
@@ -44,6 +46,7 @@ const RUN_FLAGS = {
   'search-attributes': { type: 'boolean' },
   workers: { type: 'string', default: 'auto' },
   verbose: { type: 'boolean', default: false },
+  'no-worker-seconds': { type: 'string' },
 } as const;
 
 /** Local worker processes: one per core unless told otherwise (a Node process computes on one core). */
@@ -56,6 +59,13 @@ function workerProcesses(value: string, address: string | undefined): number | u
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError('--workers must be auto or a positive integer');
   return n;
+}
+
+function noWorkerSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 1) throw new UsageError('--no-worker-seconds must be a number of seconds ≥ 1');
+  return seconds;
 }
 
 function heartbeatSeconds(value: string | undefined): number | undefined {
@@ -77,6 +87,7 @@ function runSettings(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'
     searchAttributes: values['search-attributes'],
     workerProcesses: workerProcesses(values.workers, values.address),
     verbose: values.verbose,
+    noWorkerSeconds: noWorkerSeconds(values['no-worker-seconds']),
   };
 }
 
@@ -120,8 +131,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'status': {
-      const { values, positionals } = parse(rest, CONNECTION_FLAGS);
-      await statusCommand(positional(positionals, 'run name'), connectionFrom(values), values['runs-dir']);
+      const { values, positionals } = parse(rest, { ...CONNECTION_FLAGS, 'no-worker-seconds': { type: 'string' } });
+      await statusCommand(positional(positionals, 'run name'), connectionFrom(values), values['runs-dir'], noWorkerSeconds(values['no-worker-seconds']));
       return;
     }
     case 'rerun': {

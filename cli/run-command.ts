@@ -12,8 +12,10 @@ import { ProgressDisplay } from './progress-display';
 import { copyReport } from './report-files';
 import { writeResultTables } from './result-files';
 import { isServerUnavailable } from './server-wait';
+import { checkSearchAttributes } from './search-attribute-check';
 import { openSession, type Session } from './session';
 import { formatSummary, writeSummary } from './summary';
+import { NO_WORKER_SECONDS, NoWorkerNotice } from './waiting-queues';
 
 export interface RunOptions {
   readonly configFile: string;
@@ -30,6 +32,8 @@ export interface RunOptions {
   readonly workerProcesses?: number;
   /** Show the worker's full warnings (every failed attempt with its stack). */
   readonly verbose?: boolean;
+  /** Seconds a task may wait on a queue no worker polls before the run says so (default 30). */
+  readonly noWorkerSeconds?: number;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -67,10 +71,10 @@ async function heartbeatsOf(handle: WorkflowHandle): Promise<StageHeartbeat[]> {
 }
 
 /** Follows the run to its end; when the server goes away meanwhile, waits for it and follows on. */
-async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined, session: Session): Promise<ExperimentResult> {
+async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined, session: Session, notice: NoWorkerNotice): Promise<ExperimentResult> {
   for (;;) {
     try {
-      return await watchOnce(handle, display);
+      return await watchOnce(handle, display, notice);
     } catch (error) {
       if (error instanceof WorkflowFailedError || !isServerUnavailable(error)) throw error;
       await session.waitForServer();
@@ -78,13 +82,15 @@ async function watch(handle: WorkflowHandle<typeof experimentWorkflow>, display:
   }
 }
 
-async function watchOnce(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined): Promise<ExperimentResult> {
+async function watchOnce(handle: WorkflowHandle<typeof experimentWorkflow>, display: ProgressDisplay | undefined, notice: NoWorkerNotice): Promise<ExperimentResult> {
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   while (!done) {
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
-    if (done || !display) continue;
+    if (done) continue;
+    await notice.check([handle.workflowId]);
+    if (!display) continue;
     try {
       display.update(await handle.query<StageProgress[]>('progress'), await heartbeatsOf(handle));
     } catch {
@@ -112,6 +118,7 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
       ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
       searchAttributes: options.searchAttributes ?? session.local,
     };
+    if (input.searchAttributes) await checkSearchAttributes(session.client, session.address);
     const handle = await session.client.workflow.start('experimentWorkflow', {
       taskQueue: session.taskQueue,
       workflowId,
@@ -127,7 +134,9 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
     );
     let result: ExperimentResult;
     try {
-      result = await watch(handle as WorkflowHandle<typeof experimentWorkflow>, options.quiet ? undefined : new ProgressDisplay(), session);
+      // Warnings go to stderr, also with --quiet: a run that cannot progress must never be silent.
+      const notice = new NoWorkerNotice(session.client, options.noWorkerSeconds ?? NO_WORKER_SECONDS, (line) => process.stderr.write(`${line}\n`));
+      result = await watch(handle as WorkflowHandle<typeof experimentWorkflow>, options.quiet ? undefined : new ProgressDisplay(), session, notice);
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
         const inner = error.cause;

@@ -4,6 +4,7 @@ import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { ConnectionOptions } from './connection-options';
 import { readRunRecord } from './run-record';
 import { openSession } from './session';
+import { NO_WORKER_SECONDS, queuesWithoutWorker, waitingLine } from './waiting-queues';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -94,7 +95,7 @@ export function pointRowsFromHistory(events: readonly HistoryEvent[]): PointStat
 }
 
 /** `deeprecon status <run>`: workflow state plus one line per stage (or per point of a sweep). */
-export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string): Promise<StageStatusRow[]> {
+export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string, noWorkerSeconds = NO_WORKER_SECONDS): Promise<StageStatusRow[]> {
   const record = await readRunRecord(runsDir, run);
   const session = await openSession({ connection, withWorker: false });
   try {
@@ -102,6 +103,8 @@ export async function statusCommand(run: string, connection: ConnectionOptions, 
     const description = await handle.describe();
     const history = await handle.fetchHistory();
     process.stdout.write(`${record.workflowId}: ${description.status.name} (started ${description.startTime.toISOString()})\n`);
+    // The same words a waiting `run` prints: a stalled run looks stalled from any machine.
+    for (const w of await queuesWithoutWorker(session.client, record.workflowId, noWorkerSeconds)) process.stdout.write(`  ${waitingLine(w)}\n`);
     if (record.kind === 'sweep') {
       const points = pointRowsFromHistory(history.events ?? []);
       for (const p of points) process.stdout.write(`  ${p.workflowId.padEnd(48)} ${p.state}\n`);

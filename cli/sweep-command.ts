@@ -7,10 +7,12 @@ import { loadSweep } from '../lib/sweep/load-sweep';
 import type { StageName, SweepInput, SweepPointProgress, SweepResult } from '../workflows/contracts';
 import type { sweepWorkflow } from '../workflows/sweep';
 import type { ConnectionOptions } from './connection-options';
-import { resolveStore } from './run-command';
+import { resolveStore, workflowIdOf } from './run-command';
 import { writeRunRecord } from './run-record';
 import { isServerUnavailable } from './server-wait';
+import { checkSearchAttributes } from './search-attribute-check';
 import { openSession, type Session } from './session';
+import { NO_WORKER_SECONDS, NoWorkerNotice } from './waiting-queues';
 
 export interface SweepOptions {
   readonly sweepFile: string;
@@ -25,6 +27,8 @@ export interface SweepOptions {
   readonly workerProcesses?: number;
   /** Show the worker's full warnings (every failed attempt with its stack). */
   readonly verbose?: boolean;
+  /** Seconds a task may wait on a queue no worker polls before the sweep says so (default 30). */
+  readonly noWorkerSeconds?: number;
 }
 
 export function sweepWorkflowId(sweep: string): string {
@@ -32,7 +36,7 @@ export function sweepWorkflowId(sweep: string): string {
 }
 
 /** Prints a line whenever a point changes state (works the same on a terminal and in a log). */
-async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void): Promise<SweepResult> {
+async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, notice: NoWorkerNotice): Promise<SweepResult> {
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
@@ -41,6 +45,7 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
     if (done) break;
     const points = await handle.query<SweepPointProgress[]>('sweepProgress').catch((): SweepPointProgress[] => []);
+    await notice.check([handle.workflowId, ...points.filter((p) => p.state === 'running').map((p) => workflowIdOf(p.name))]);
     for (const p of points) {
       const line = `${p.state}${p.error ? `: ${p.error}` : ''}`;
       if (seen.get(p.name) !== line && p.state !== 'pending') log(`  ${p.name.padEnd(40)} ${line}`);
@@ -51,10 +56,10 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
 }
 
 /** Follows the sweep to its end; when the server goes away meanwhile, waits for it and follows on. */
-async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, session: Session): Promise<SweepResult> {
+async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, session: Session, notice: NoWorkerNotice): Promise<SweepResult> {
   for (;;) {
     try {
-      return await watch(handle, log);
+      return await watch(handle, log, notice);
     } catch (error) {
       if (error instanceof WorkflowFailedError || !isServerUnavailable(error)) throw error;
       await session.waitForServer();
@@ -80,6 +85,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
       ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
       searchAttributes: options.searchAttributes ?? session.local,
     };
+    if (input.searchAttributes) await checkSearchAttributes(session.client, session.address);
     const workflowId = sweepWorkflowId(sweep.name);
     const handle = await session.client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
       taskQueue: session.taskQueue,
@@ -91,7 +97,8 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
     log(`sweep ${sweep.name}: ${points.length} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
     let result: SweepResult;
     try {
-      result = await watchThroughOutages(handle, log, session);
+      const notice = new NoWorkerNotice(session.client, options.noWorkerSeconds ?? NO_WORKER_SECONDS, (line) => process.stderr.write(`${line}\n`));
+      result = await watchThroughOutages(handle, log, session, notice);
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
         const cause = error.cause?.cause instanceof Error ? error.cause.cause : (error.cause ?? error);
