@@ -120,13 +120,16 @@ export const PreprocessSchema = z.strictObject({
 });
 
 export const FeaturesSchema = z.strictObject({
-  /** `vgg-mini`: the built-in seeded CNN; `tfjs-model`: a TensorFlow.js Layers model folder. */
-  network: z.enum(['vgg-mini', 'tfjs-model']).default('vgg-mini'),
-  /** Folder with model.json and weight shards (network `tfjs-model`). */
+  /**
+   * `vgg-mini`: the built-in seeded CNN; `tfjs-model`: a TensorFlow.js Layers model folder;
+   * `torch-vgg19`: bdpy's VGG19 from a PyTorch state_dict (.pt/.pth) or safetensors file.
+   */
+  network: z.enum(['vgg-mini', 'tfjs-model', 'torch-vgg19']).default('vgg-mini'),
+  /** Folder with model.json and weight shards (`tfjs-model`), or the weights file (`torch-vgg19`). */
   modelPath: z.string().min(1).optional(),
   /** Follow symbolic links in the folder that lead outside it (refused by default: a data folder must not read elsewhere). */
   allowSymlinksOutside: z.boolean().optional(),
-  /** Layers used as features (tfjs-model); empty means every convolution and dense layer. */
+  /** Layers used as features (tfjs-model, torch-vgg19); empty means every convolution and dense layer. */
   layers: z.array(z.string().min(1)).default([]),
   /** How the model expects its input: `caffe` (Keras VGG), `zero-one` or `minus-one-one`. */
   inputMode: z.enum(['caffe', 'zero-one', 'minus-one-one']).default('caffe'),
@@ -273,14 +276,15 @@ export const ExperimentSchema = z
   evaluate: EvaluateSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
-    if (config.features.network === 'tfjs-model' && !config.features.modelPath) {
-      ctx.addIssue({ code: 'custom', path: ['features', 'modelPath'], message: 'network "tfjs-model" needs the model folder in features.modelPath' });
+    if (config.features.network !== 'vgg-mini' && !config.features.modelPath) {
+      const what = config.features.network === 'tfjs-model' ? 'the model folder' : 'the weights file (.pth or .safetensors)';
+      ctx.addIssue({ code: 'custom', path: ['features', 'modelPath'], message: `network "${config.features.network}" needs ${what} in features.modelPath` });
     }
     if (sameNetwork(config.features, config.evaluate.network)) {
       ctx.addIssue({ code: 'custom', path: ['evaluate', 'network'], message: sameNetworkMessage(config.features) });
     }
-    if (config.evaluate.network.network === 'tfjs-model' && !config.evaluate.network.modelPath) {
-      ctx.addIssue({ code: 'custom', path: ['evaluate', 'network', 'modelPath'], message: 'network "tfjs-model" needs the model folder in evaluate.network.modelPath' });
+    if (config.evaluate.network.network !== 'vgg-mini' && !config.evaluate.network.modelPath) {
+      ctx.addIssue({ code: 'custom', path: ['evaluate', 'network', 'modelPath'], message: `network "${config.evaluate.network.network}" needs its model in evaluate.network.modelPath` });
     }
     if (config.stimuli.source === 'folder' && !config.stimuli.path) {
       ctx.addIssue({ code: 'custom', path: ['stimuli', 'path'], message: 'source "folder" needs the image folder in stimuli.path' });

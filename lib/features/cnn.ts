@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ImageBatch, CHANNELS } from '../images/image-batch';
 import { createMatrix, type Matrix } from '../linalg/matrix';
+import { adaptiveAvgPool } from './adaptive-avg-pool';
 import type { FeatureNetwork } from './feature-network';
 
 /** One step of a feed-forward CNN; conv and dense steps are the named feature layers. */
@@ -9,6 +10,8 @@ export type CnnStep =
   | { readonly type: 'dense'; readonly name: string; readonly weight: tf.Tensor2D; readonly bias: tf.Tensor1D }
   | { readonly type: 'relu' }
   | { readonly type: 'maxpool' }
+  /** PyTorch's `AdaptiveAvgPool2d(size)` (VGG19 before fc6). */
+  | { readonly type: 'adaptiveavgpool'; readonly size: number }
   | { readonly type: 'flatten' };
 
 /**
@@ -27,8 +30,12 @@ export class Cnn implements FeatureNetwork {
     /** Per-channel mean and SD that normalise [0, 1] RGB input. */
     private readonly inputMean: readonly number[],
     private readonly inputSd: readonly number[],
+    /** The feature layers to expose, in network order; all conv and dense layers by default. */
+    layers?: readonly string[],
   ) {
-    this.layerNames = steps.flatMap((s) => (s.type === 'conv' || s.type === 'dense' ? [s.name] : []));
+    const all = steps.flatMap((s) => (s.type === 'conv' || s.type === 'dense' ? [s.name] : []));
+    for (const layer of layers ?? []) if (!all.includes(layer)) throw new Error(`${name}: no layer "${layer}" (has ${all.join(', ')})`);
+    this.layerNames = layers && layers.length > 0 ? all.filter((l) => layers.includes(l)) : all;
     this.layerShapes = tf.tidy(() => {
       const out = this.forward(tf.zeros([1, inputSize, inputSize, CHANNELS]), this.layerNames, false);
       return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.shape.slice(1)]));
@@ -58,6 +65,9 @@ export class Cnn implements FeatureNetwork {
           break;
         case 'maxpool':
           x = tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+          break;
+        case 'adaptiveavgpool':
+          x = adaptiveAvgPool(x as tf.Tensor4D, step.size);
           break;
         case 'flatten':
           x = tf.reshape(x, [x.shape[0]!, -1]);
@@ -90,12 +100,14 @@ export class Cnn implements FeatureNetwork {
               return tf.relu(previous);
             case 'maxpool':
               return tf.maxPool(previous as tf.Tensor4D, 2, 2, 'valid');
+            case 'adaptiveavgpool':
+              return adaptiveAvgPool(previous as tf.Tensor4D, step.size);
             case 'flatten':
               return tf.reshape(previous, [previous.shape[0]!, -1]);
           }
         });
-        previous.dispose();
-        if (step.type === 'conv' || step.type === 'dense') {
+        if (x !== previous) previous.dispose();
+        if ((step.type === 'conv' || step.type === 'dense') && this.layerNames.includes(step.name)) {
           const flat = tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D;
           try {
             await visit(step.name, flat);

@@ -8,7 +8,8 @@ import type { FeatureNetwork } from './feature-network';
  */
 export type InputMode = 'caffe' | 'zero-one' | 'minus-one-one';
 
-const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
+/** The ImageNet mean pixel (BGR, 0–255) that Caffe-trained VGG models subtract. */
+export const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 
 /** Layers whose outputs can serve as features: convolutions and dense layers. */
 function isFeatureLayer(layer: tf.layers.Layer): boolean {

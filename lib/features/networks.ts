@@ -5,9 +5,14 @@ import { Cnn, type CnnStep } from './cnn';
 import type { FeatureNetwork } from './feature-network';
 import { type InputMode, LayersModelNetwork } from './layers-model-network';
 import { loadModelFolder } from './model-folder';
+import { torchVgg19 } from './torch-vgg19';
+import { readWeightsFile } from './weights-file';
 
-/** Built-in networks; `vgg-mini` is the default CNN for simulated data. */
-export const NETWORK_NAMES = ['vgg-mini', 'tfjs-model'] as const;
+/**
+ * Built-in networks; `vgg-mini` is the default CNN for simulated data, `tfjs-model` a TensorFlow.js
+ * model folder, `torch-vgg19` bdpy's VGG19 from a PyTorch state_dict or safetensors file.
+ */
+export const NETWORK_NAMES = ['vgg-mini', 'tfjs-model', 'torch-vgg19'] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];
 
 interface VggSpec {
@@ -92,10 +97,13 @@ export interface NetworkSettings {
   readonly allowSymlinksOutside?: boolean;
 }
 
-/** The configured feature network: the built-in CNN or a TensorFlow.js model folder. */
+/** The configured feature network: the built-in CNN, a TensorFlow.js model folder or a VGG19 weights file. */
 export async function loadNetwork(settings: NetworkSettings, imageSize: number): Promise<FeatureNetwork> {
   if (settings.network === 'vgg-mini') return openNetwork('vgg-mini', settings.seed, imageSize);
-  if (!settings.modelPath) throw new Error('features.modelPath is required for network "tfjs-model"');
+  if (!settings.modelPath) throw new Error(`features.modelPath is required for network "${settings.network}"`);
+  if (settings.network === 'torch-vgg19') {
+    return torchVgg19(await readWeightsFile(settings.modelPath), settings.modelPath, settings.inputMode ?? 'caffe', imageSize, settings.layers);
+  }
   const model = await loadModelFolder(settings.modelPath, { allowSymlinksOutside: settings.allowSymlinksOutside, allowKey: 'allowSymlinksOutside beside modelPath' });
   return new LayersModelNetwork(settings.modelPath, model, settings.inputMode ?? 'caffe', settings.layers, imageSize);
 }
