@@ -126,7 +126,24 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         ? await run('simulate', subject.name, acts.simulate, source, stimuli.outputs)
         : await run('ingest', subject.name, acts.ingest, source, stimuli.outputs);
     const pre = await run('preprocess', subject.name, acts.preprocess, config.preprocess, trials.outputs);
+    // The cGAN trains on the preprocessed voxels and the stimuli alone, so it starts now, beside
+    // feature extraction and the decoders; watched, since it is awaited only later.
+    const cganDone = methods.includes('cgan')
+      ? early.watch(run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! }))
+      : undefined;
     const features = await featuresDone;
+    const icnnSettings = (method: (typeof methods)[number]) =>
+      ({ method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ...methodOnly(method) });
+    // The true-feature ceilings need no decoder: they start beside the decoders.
+    const ceilingsDone = early.watch(
+      Promise.all(
+        ceilingMethods.map(async (method) => {
+          const icnn = { ...icnnSettings(method), ceilingSets: config.reconstruct.ceiling };
+          const trueFeatures = pickPrefixed(features.outputs, 'features.');
+          return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...pixelInputs(method), ...(await dgnInputs(method)) }, `${method}-ceiling`);
+        }),
+      ),
+    );
     const decodeInputs = { ...pre.outputs, ...features.outputs };
     // The control's decoder is the same fit on image-shuffled labels; it runs beside the real one.
     // Both are awaited together, so a failure of either is observed at once and ends the run
@@ -137,11 +154,6 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed, shuffleDecoders: config.reconstruct.controlDecoders }, decodeInputs, 'shuffled')
         : undefined,
     ]);
-    const cganDone = methods.includes('cgan')
-      ? early.watch(run('cgan', subject.name, acts.cgan, { ...config.reconstruct.cgan, imageSize: config.stimuli.imageSize }, { train: pre.outputs.train!, stimuli: stimuli.outputs.stimuli! }))
-      : undefined;
-    const icnnSettings = (method: (typeof methods)[number]) =>
-      ({ method, seed: config.reconstruct.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: config.reconstruct.layers, iterations: config.reconstruct.iterations, ...methodOnly(method) });
     const cganSettings = { method: 'cgan' as const, seed: config.reconstruct.cgan.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: [] as string[], iterations: 0, samples: config.reconstruct.cgan.samples };
     const cganInputs = async () => ({ ...pickPrefixed(pre.outputs, 'test.'), cgan: (await cganDone!).outputs.cgan! });
     /** One method's reconstruct stage from decoded features (the real decoder's or the shuffled one's). */
@@ -155,13 +167,6 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
       methods.map(async (method) =>
         method === 'cgan' ? run('reconstruct', subject.name, acts.reconstruct, cganSettings, await cganInputs(), method) : fromDecoded(method, dec.outputs, method),
       ),
-    );
-    const ceilingsDone = Promise.all(
-      ceilingMethods.map(async (method) => {
-        const icnn = { ...icnnSettings(method), ceilingSets: config.reconstruct.ceiling };
-        const trueFeatures = pickPrefixed(features.outputs, 'features.');
-        return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...pixelInputs(method), ...(await dgnInputs(method)) }, `${method}-ceiling`);
-      }),
     );
     const controlsDone = Promise.all(
       controlMethods.map(async (method) =>
