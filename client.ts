@@ -5,7 +5,7 @@ import { STAGE_NAMES, type StageName } from './configs/schema';
 import { cancelCommand } from './cli/cancel-command';
 import { tolerateClosedStdout } from './cli/closed-stdout';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './cli/options';
-import { readRunRecord } from './cli/run-record';
+import { runToRerun } from './cli/rerun-source';
 import { runCommand } from './cli/run-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
@@ -137,19 +137,15 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'rerun': {
       const { values, positionals } = parse(rest, { ...RUN_FLAGS, from: { type: 'string' } });
-      const record = await readRunRecord(values['runs-dir'], positional(positionals, 'run name'));
-      if (record.kind === 'sweep') {
-        const result = await sweepCommand({
-          sweepFile: record.configFile,
-          ...runSettings(values, stagesFrom(values.from, values.force)),
-        });
+      const settings = runSettings(values, stagesFrom(values.from, values.force));
+      // The file this machine started it from; else the input the server recorded (another machine's run, a sweep point).
+      const found = await runToRerun(settings.connection, values['runs-dir'], positional(positionals, 'run name'));
+      if (found.kind === 'sweep') {
+        const result = await sweepCommand({ ...('file' in found ? { sweepFile: found.file } : { recordedInput: found.input }), ...settings });
         if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
         return;
       }
-      await runCommand({
-        configFile: record.configFile,
-        ...runSettings(values, stagesFrom(values.from, values.force)),
-      });
+      await runCommand({ ...('file' in found ? { configFile: found.file } : { recordedConfig: found.config }), ...settings });
       return;
     }
     case 'cancel': {

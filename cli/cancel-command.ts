@@ -4,7 +4,8 @@ import { temporal } from '@temporalio/proto';
 import type { Worker } from '@temporalio/worker';
 import { createWorker } from '../worker';
 import type { ConnectionOptions } from './connection-options';
-import { workflowIdOfRun } from './run-record';
+import { lookUpRun, notFoundMessage } from './find-run';
+import { checkRunName } from './run-record';
 import { openSession, quietRuntime } from './session';
 
 /** What `cancel` found and did; only `cancelled`, `terminated` and `already-finished` leave nothing running. */
@@ -62,11 +63,14 @@ async function workflowTaskFailure(handle: WorkflowHandle): Promise<string | und
  * task itself for the wait, so the cancellation takes effect now rather than at the next `run`.
  */
 export async function cancelCommand(run: string, options: CancelOptions): Promise<CancelReport> {
-  const workflowId = await workflowIdOfRun(options.runsDir, run);
+  checkRunName(run);
   const session = await openSession({ connection: options.connection, withWorker: false });
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   try {
+    const found = await lookUpRun(session.client, options.runsDir, run);
+    if (!found) return { outcome: 'not-found', message: notFoundMessage(session.client, run) };
+    const { workflowId } = found;
     const handle = session.client.workflow.getHandle(workflowId);
     let description;
     try {

@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -10,6 +9,7 @@ import type { experimentWorkflow } from '../workflows/experiment';
 import type { ConnectionOptions } from './connection-options';
 import { ProgressDisplay } from './progress-display';
 import { copyReport } from './report-files';
+import { writeRunRecord } from './run-record';
 import { writeResultTables } from './result-files';
 import { isServerUnavailable } from './server-wait';
 import { checkSearchAttributes } from './search-attribute-check';
@@ -18,7 +18,10 @@ import { formatSummary, writeSummary } from './summary';
 import { NO_WORKER_SECONDS, NoWorkerNotice } from './waiting-queues';
 
 export interface RunOptions {
-  readonly configFile: string;
+  /** The experiment file; or, for a run found through the server, */
+  readonly configFile?: string;
+  /** the config it was started with (already resolved), from its history. */
+  readonly recordedConfig?: ExperimentConfig;
   readonly connection: ConnectionOptions;
   readonly taskQueue?: string;
   readonly force: readonly StageName[];
@@ -34,6 +37,11 @@ export interface RunOptions {
   readonly verbose?: boolean;
   /** Seconds a task may wait on a queue no worker polls before the run says so (default 30). */
   readonly noWorkerSeconds?: number;
+}
+
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal: ${what} is missing`);
+  return value;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -107,7 +115,7 @@ async function watchOnce(handle: WorkflowHandle<typeof experimentWorkflow>, disp
  */
 export async function runCommand(options: RunOptions): Promise<ExperimentResult> {
   const started = Date.now();
-  const config = resolveStore(await loadExperimentConfig(options.configFile), process.cwd());
+  const config = options.recordedConfig ?? resolveStore(await loadExperimentConfig(required(options.configFile, 'a config file')), process.cwd());
   const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses, verbose: options.verbose });
   try {
     const workflowId = workflowIdOf(config.name);
@@ -127,11 +135,8 @@ export async function runCommand(options: RunOptions): Promise<ExperimentResult>
     });
     const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
     log(`experiment ${config.name}: workflow ${workflowId} (run ${handle.firstExecutionRunId}) on ${session.local ? `the local engine, compute backend ${session.backend ?? '?'}, ${plural(session.workerPids.length, 'worker process', 'worker processes')}` : options.connection.address}`);
-    await fs.mkdir(path.join(options.runsDir, config.name), { recursive: true });
-    await fs.writeFile(
-      path.join(options.runsDir, config.name, 'run.json'),
-      `${JSON.stringify({ configFile: path.resolve(options.configFile), workflowId, runId: handle.firstExecutionRunId }, null, 2)}\n`,
-    );
+    // A run found through the server has no file here; later commands find it the same way.
+    if (options.configFile) await writeRunRecord(options.runsDir, config.name, { configFile: path.resolve(options.configFile), workflowId, runId: handle.firstExecutionRunId });
     let result: ExperimentResult;
     try {
       // Warnings go to stderr, also with --quiet: a run that cannot progress must never be silent.

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { NAME_PATTERN, NAME_RULE } from '../configs/name-rule';
-import { workflowIdOf } from './run-command';
 
 /** What `run` leaves in runs/<name>/run.json so later commands can find the run. */
 export interface RunRecord {
@@ -17,9 +16,15 @@ export async function writeRunRecord(runsDir: string, run: string, record: RunRe
   await fs.writeFile(path.join(runsDir, run, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-/** A run name on the command line is an experiment or sweep name: one safe path segment, never `../x`. */
+/** Workflow ids are `deeprecon-<experiment or point>` and `deeprecon-sweep-<sweep>`. */
+export const WORKFLOW_ID = /^deeprecon-(sweep-)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * A run name on the command line is an experiment, sweep or point name (one safe path segment,
+ * never `../x`) or a workflow id.
+ */
 export function checkRunName(run: string): void {
-  if (!NAME_PATTERN.test(run)) throw new Error(`invalid run name "${run}": ${NAME_RULE}; a run is named by its experiment or sweep`);
+  if (!NAME_PATTERN.test(run) && !WORKFLOW_ID.test(run)) throw new Error(`invalid run name "${run}": ${NAME_RULE}; a run is named by its experiment or sweep`);
 }
 
 export async function readRunRecord(runsDir: string, run: string): Promise<RunRecord> {
@@ -30,13 +35,4 @@ export async function readRunRecord(runsDir: string, run: string): Promise<RunRe
   } catch {
     throw new Error(`no run named "${run}": ${file} does not exist (start it with \`deeprecon run <config>\`)`);
   }
-}
-
-/** The workflow a run name stands for: its record's, or (for a run started elsewhere) the experiment's. */
-export async function workflowIdOfRun(runsDir: string, run: string): Promise<string> {
-  checkRunName(run);
-  return readRunRecord(runsDir, run).then(
-    (r) => r.workflowId,
-    () => workflowIdOf(run),
-  );
 }

@@ -2,7 +2,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { StageRequest, StageResult } from '../workflows/contracts';
 import type { ConnectionOptions } from './connection-options';
-import { readRunRecord } from './run-record';
+import { findRun } from './find-run';
+import { checkRunName } from './run-record';
 import { openSession } from './session';
 import { NO_WORKER_SECONDS, queuesWithoutWorker, waitingLine } from './waiting-queues';
 
@@ -96,9 +97,10 @@ export function pointRowsFromHistory(events: readonly HistoryEvent[]): PointStat
 
 /** `deeprecon status <run>`: workflow state plus one line per stage (or per point of a sweep). */
 export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string, noWorkerSeconds = NO_WORKER_SECONDS): Promise<StageStatusRow[]> {
-  const record = await readRunRecord(runsDir, run);
+  checkRunName(run);
   const session = await openSession({ connection, withWorker: false });
   try {
+    const record = await findRun(session.client, runsDir, run);
     const handle = session.client.workflow.getHandle(record.workflowId);
     const description = await handle.describe();
     const history = await handle.fetchHistory();

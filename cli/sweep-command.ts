@@ -7,7 +7,7 @@ import { loadSweep } from '../lib/sweep/load-sweep';
 import type { StageName, SweepInput, SweepPointProgress, SweepResult } from '../workflows/contracts';
 import type { sweepWorkflow } from '../workflows/sweep';
 import type { ConnectionOptions } from './connection-options';
-import { resolveStore, workflowIdOf } from './run-command';
+import { required, resolveStore, workflowIdOf } from './run-command';
 import { writeRunRecord } from './run-record';
 import { isServerUnavailable } from './server-wait';
 import { checkSearchAttributes } from './search-attribute-check';
@@ -15,7 +15,10 @@ import { openSession, type Session } from './session';
 import { NO_WORKER_SECONDS, NoWorkerNotice } from './waiting-queues';
 
 export interface SweepOptions {
-  readonly sweepFile: string;
+  /** The sweep file; or, for a sweep found through the server, */
+  readonly sweepFile?: string;
+  /** the input it was started with (points already resolved), from its history. */
+  readonly recordedInput?: SweepInput;
   readonly connection: ConnectionOptions;
   readonly taskQueue?: string;
   readonly force: readonly StageName[];
@@ -72,20 +75,23 @@ async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>,
  * per-point progress, and writes `runs/<sweep>/results.{csv,arrow,parquet}` and `summary.json`.
  */
 export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
-  const { sweep, points } = await loadSweep(options.sweepFile);
+  const recorded = options.recordedInput;
+  const loaded = recorded ? undefined : await loadSweep(required(options.sweepFile, 'a sweep file'));
   const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses, verbose: options.verbose });
   const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
   try {
     const input: SweepInput = {
-      sweep: sweep.name,
-      points: points.map((p) => ({ name: p.name, ...(p.subject ? { subject: p.subject } : {}), params: p.params, config: resolveStore(p.config, process.cwd()) })),
-      maxParallel: sweep.max_parallel,
+      sweep: recorded?.sweep ?? loaded!.sweep.name,
+      points: recorded?.points ?? loaded!.points.map((p) => ({ name: p.name, ...(p.subject ? { subject: p.subject } : {}), params: p.params, config: resolveStore(p.config, process.cwd()) })),
+      maxParallel: recorded?.maxParallel ?? loaded!.sweep.max_parallel,
       force: options.force,
       taskQueue: session.taskQueue,
       ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
       searchAttributes: options.searchAttributes ?? session.local,
     };
     if (input.searchAttributes) await checkSearchAttributes(session.client, session.address);
+    const sweep = { name: input.sweep, max_parallel: input.maxParallel };
+    const points = input.points;
     const workflowId = sweepWorkflowId(sweep.name);
     const handle = await session.client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
       taskQueue: session.taskQueue,
@@ -93,7 +99,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    await writeRunRecord(options.runsDir, sweep.name, { kind: 'sweep', configFile: path.resolve(options.sweepFile), workflowId, runId: handle.firstExecutionRunId });
+    if (options.sweepFile) await writeRunRecord(options.runsDir, sweep.name, { kind: 'sweep', configFile: path.resolve(options.sweepFile), workflowId, runId: handle.firstExecutionRunId });
     log(`sweep ${sweep.name}: ${points.length} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
     let result: SweepResult;
     try {

@@ -98,6 +98,6 @@ describe('deeprecon cancel says what is true', () => {
   });
 
   it('a run that does not exist: not found', async () => {
-    expect(await cancel('cancel-never-started')).toEqual({ outcome: 'not-found', message: 'no run named "cancel-never-started": workflow deeprecon-cancel-never-started does not exist' });
+    expect(await cancel('cancel-never-started')).toEqual({ outcome: 'not-found', message: 'no run named "cancel-never-started": no workflow deeprecon-cancel-never-started or deeprecon-sweep-cancel-never-started in namespace default' });
   });
 });
