@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suiteBackend } from '../support/backend';
+import { adaptiveAvgPool } from '../../lib/features/adaptive-avg-pool';
 import { extractFeatures } from '../../lib/features/cnn';
 import { loadNetwork } from '../../lib/features/networks';
 import { readSafetensors } from '../../lib/features/safetensors';
@@ -105,6 +106,22 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
     for (const [key, t] of st) {
       expect(pth.get(key)!.shape, key).toEqual(t.shape);
       expect(pth.get(key)!.data, key).toEqual(t.data);
+    }
+  });
+
+  it('passes gradients through adaptive pooling (reconstruction needs them)', () => {
+    // Pooling is linear, so a central difference with any step is exact up to rounding.
+    for (const [h, w] of [[2, 2], [5, 3], [9, 11]] as const) {
+      tf.tidy(() => {
+        const x = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', h) as tf.Tensor4D;
+        const direction = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', w) as tf.Tensor4D;
+        const weights = tf.randomUniform([2, 7, 7, 3], -1, 1, 'float32', 11);
+        const f = (image: tf.Tensor4D) => tf.sum(tf.mul(adaptiveAvgPool(image, 7), weights));
+        const analytic = tf.sum(tf.mul(tf.grad(f)(x), direction)).dataSync()[0]!;
+        const numeric = (f(tf.add(x, direction)).dataSync()[0]! - f(tf.sub(x, direction)).dataSync()[0]!) / 2;
+        expect(Math.abs(analytic), `${h}x${w}`).toBeGreaterThan(0.1);
+        expect(Math.abs(numeric - analytic) / Math.abs(analytic), `${h}x${w}`).toBeLessThan(1e-4);
+      });
     }
   });
 
