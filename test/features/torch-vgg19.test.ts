@@ -116,7 +116,7 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
         const x = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', h) as tf.Tensor4D;
         const direction = tf.randomUniform([2, h, w, 3], -1, 1, 'float32', w) as tf.Tensor4D;
         const weights = tf.randomUniform([2, 7, 7, 3], -1, 1, 'float32', 11);
-        const f = (image: tf.Tensor4D) => tf.sum(tf.mul(adaptiveAvgPool(image, 7), weights));
+        const f = (image: tf.Tensor) => tf.sum(tf.mul(adaptiveAvgPool(image as tf.Tensor4D, 7), weights));
         const analytic = tf.sum(tf.mul(tf.grad(f)(x), direction)).dataSync()[0]!;
         const numeric = (f(tf.add(x, direction)).dataSync()[0]! - f(tf.sub(x, direction)).dataSync()[0]!) / 2;
         expect(Math.abs(analytic), `${h}x${w}`).toBeGreaterThan(0.1);
