@@ -131,8 +131,8 @@ export const FeaturesSchema = z.strictObject({
   allowSymlinksOutside: z.boolean().optional(),
   /** Layers used as features (tfjs-model, torch-vgg19); empty means every convolution and dense layer. */
   layers: z.array(z.string().min(1)).default([]),
-  /** How the model expects its input: `caffe` (Keras VGG), `zero-one` or `minus-one-one`. */
-  inputMode: z.enum(['caffe', 'zero-one', 'minus-one-one']).default('caffe'),
+  /** How the model expects its input: `caffe` (Keras VGG, the lab's VGG19), `imagenet` (torchvision), `zero-one` or `minus-one-one`. */
+  inputMode: z.enum(['caffe', 'imagenet', 'zero-one', 'minus-one-one']).default('caffe'),
   seed: seed.default(7),
   batchSize: z.int().min(1).max(1024).default(50),
 });

@@ -3,13 +3,17 @@ import { DataError } from '../data/data-error';
 import type { FeatureNetwork } from './feature-network';
 
 /**
- * How a model expects its [0, 1] RGB input: `caffe` (Keras VGG16/19: BGR, 0–255, ImageNet mean
- * pixel subtracted), `zero-one`, or `minus-one-one`.
+ * How a model expects its [0, 1] RGB input: `caffe` (Keras VGG16/19, the lab's Caffe-converted
+ * VGG19: BGR, 0–255, ImageNet mean pixel subtracted), `imagenet` (torchvision: RGB minus the
+ * ImageNet mean, over its SD), `zero-one`, or `minus-one-one`.
  */
-export type InputMode = 'caffe' | 'zero-one' | 'minus-one-one';
+export type InputMode = 'caffe' | 'imagenet' | 'zero-one' | 'minus-one-one';
 
 /** The ImageNet mean pixel (BGR, 0–255) that Caffe-trained VGG models subtract. */
 export const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
+/** torchvision's ImageNet normalisation of RGB in [0, 1]. */
+export const IMAGENET_MEAN_RGB = [0.485, 0.456, 0.406];
+export const IMAGENET_SD_RGB = [0.229, 0.224, 0.225];
 
 /** Layers whose outputs can serve as features: convolutions and dense layers. */
 function isFeatureLayer(layer: tf.layers.Layer): boolean {
@@ -67,6 +71,8 @@ export class LayersModelNetwork implements FeatureNetwork {
     switch (this.mode) {
       case 'caffe':
         return tf.sub(tf.reverse(tf.mul(images, 255), -1), CAFFE_MEAN_BGR) as tf.Tensor4D;
+      case 'imagenet':
+        return tf.div(tf.sub(images, IMAGENET_MEAN_RGB), IMAGENET_SD_RGB) as tf.Tensor4D;
       case 'zero-one':
         return images;
       case 'minus-one-one':

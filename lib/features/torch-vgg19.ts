@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/data-error';
 import { Cnn, type CnnStep } from './cnn';
-import { CAFFE_MEAN_BGR, type InputMode } from './layers-model-network';
+import { CAFFE_MEAN_BGR, IMAGENET_MEAN_RGB, IMAGENET_SD_RGB, type InputMode } from './layers-model-network';
 import type { WeightTensor } from './weight-tensor';
 
 /** Convolutions per block of VGG19; each block ends in 2×2 max-pooling. */
@@ -32,6 +32,8 @@ function inputScaling(mode: InputMode): { mean: number[]; sd: number[] } {
     case 'caffe':
       // x_bgr = 255·rgb_reversed − mean_bgr, with the reversal folded into conv1_1's weights.
       return { mean: [...CAFFE_MEAN_BGR].reverse().map((m) => m / 255), sd: [1 / 255, 1 / 255, 1 / 255] };
+    case 'imagenet':
+      return { mean: IMAGENET_MEAN_RGB, sd: IMAGENET_SD_RGB };
     case 'zero-one':
       return { mean: [0, 0, 0], sd: [1, 1, 1] };
     case 'minus-one-one':

@@ -100,6 +100,25 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
     for (const [layer, error] of Object.entries(errors)) expect(error, layer).toBeLessThan(1e-4);
   });
 
+  it('imagenet mode (torchvision weights) feeds (rgb − mean) / sd', async () => {
+    const input = expected.get('zeroone80.input')!;
+    const mean = [0.485, 0.456, 0.406];
+    const sd = [0.229, 0.224, 0.225];
+    const normalised = input.data.map((v, i) => (v - mean[i % 3]!) / sd[i % 3]!);
+    const [imagenet, zeroOne] = await Promise.all([
+      loadNetwork({ network: 'torch-vgg19', seed: 0, modelPath: PTH, inputMode: 'imagenet', layers: ['conv1_1', 'conv2_1'] }, 80),
+      loadNetwork({ network: 'torch-vgg19', seed: 0, modelPath: PTH, inputMode: 'zero-one', layers: ['conv1_1', 'conv2_1'] }, 80),
+    ]);
+    const got = await extractFeatures(imagenet, createImageBatch(1, 80, 80, input.data), { batchSize: 1 });
+    const want = await extractFeatures(zeroOne, createImageBatch(1, 80, 80, normalised), { batchSize: 1 });
+    for (const layer of ['conv1_1', 'conv2_1']) {
+      const scale = want[layer]!.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      got[layer]!.data.forEach((v, i) => expect(Math.abs(v - want[layer]!.data[i]!) / scale).toBeLessThan(1e-5));
+    }
+    imagenet.dispose();
+    zeroOne.dispose();
+  });
+
   it('reads the same tensors from both files, including a non-contiguous one', async () => {
     const [pth, st] = await Promise.all([readWeightsFile(PTH), readWeightsFile(SAFETENSORS)]);
     expect([...pth.keys()].sort()).toEqual([...st.keys()].sort());
