@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './cli/aws-sdk-notice';
 import * as os from 'node:os';
 import { ConfigError } from './configs/config-error';
 import { STAGE_NAMES, type StageName } from './configs/schema';

@@ -1,6 +1,9 @@
+import './cli/aws-sdk-notice';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { NativeConnection, type TLSConfig, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { type StageLog, stageLogInterceptor } from './activities/stage-log';
 import { type BackendName, initBackend } from './lib/compute/backend';
 import { unreachableServer } from './lib/engine/unreachable-server';
 
@@ -19,6 +22,13 @@ export interface WorkerSettings {
    * workflow-only one never blocks a workflow task behind a computation. */
   readonly role?: WorkerRole;
   readonly tls?: TLSConfig;
+  /** One line per stage start and end, with the worker's identity (a cluster worker's log). */
+  readonly stageLog?: StageLog;
+}
+
+/** How this worker appears in Temporal's history and UI, and in its own log lines. */
+export function workerIdentity(taskQueue: string): string {
+  return `${process.pid}@${os.hostname()}/${taskQueue}`;
 }
 
 /** Workflow code is bundled from source under vitest and from dist/ when compiled. */
@@ -30,15 +40,18 @@ function workflowsPath(): string {
  * The composition root: picks the compute backend, connects to Temporal, and installs the
  * workflows and stage activities on one task queue.
  */
-export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string }> {
+export async function createWorker(settings: WorkerSettings): Promise<{ worker: Worker; connection: NativeConnection; backend: string; identity: string }> {
   const role = settings.role ?? 'all';
   // Connect first: an unreachable server is reported before a native backend is loaded at all.
   const connection = await NativeConnection.connect({ address: settings.address, ...(settings.tls ? { tls: settings.tls } : {}) }).catch((error: unknown) => {
     throw unreachableServer(settings.address, error, settings.tls !== undefined);
   });
   const backend = await initBackend(settings.backend ?? 'auto');
+  const identity = workerIdentity(settings.taskQueue);
   const worker = await Worker.create({
     connection,
+    identity,
+    ...(settings.stageLog ? { interceptors: { activity: [stageLogInterceptor(identity, settings.stageLog)] } } : {}),
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     ...(role === 'activities' ? {} : { workflowsPath: workflowsPath() }),
@@ -47,7 +60,7 @@ export async function createWorker(settings: WorkerSettings): Promise<{ worker: 
     // Stages yield to the event loop between chunks; a long-blocked loop would starve heartbeats.
     shutdownGraceTime: '10 seconds',
   });
-  return { worker, connection, backend };
+  return { worker, connection, backend, identity };
 }
 
 if (require.main === module) {

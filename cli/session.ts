@@ -88,8 +88,14 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       await connection.close();
       await engine?.stop();
     })());
+  // Say what this process actually stops: in remote mode there is neither a worker nor a server here.
+  const stoppingWhat = (): string => {
+    if (!engine) return 'detaching; the run goes on on the server (`deeprecon status` follows it, `deeprecon cancel` stops it).';
+    const parts = [...(worker ? ['the worker'] : []), ...(engine.owned ? ['the local server'] : [])];
+    return `${parts.length > 0 ? `stopping ${parts.join(' and ')}` : 'detaching'}; the run resumes with the same command.`;
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
-    process.stderr.write(`\n${signal}: stopping the worker and the local server; the run resumes with the same command.\n`);
+    process.stderr.write(`\n${signal}: ${stoppingWhat()}\n`);
     void close().finally(() => process.exit(130));
   };
   if (options.withWorker && engine) {

@@ -27,7 +27,8 @@ export async function workerCommand(argv: string[]): Promise<void> {
   const engine = connection.address ? undefined : await startLocalEngine(connection.stateDir, connection.namespace);
   const tls = await loadTls(connection.tls);
   const taskQueue = values['task-queue'] ?? DEFAULT_TASK_QUEUE;
-  const { worker } = await createWorker({
+  const stamp = () => new Date().toISOString();
+  const { worker, identity } = await createWorker({
     address: connection.address ?? engine!.address,
     namespace: connection.namespace,
     taskQueue,
@@ -35,8 +36,9 @@ export async function workerCommand(argv: string[]): Promise<void> {
     backend,
     role: values['activities-only'] ? 'activities' : 'all',
     ...(tls ? { tls } : {}),
+    stageLog: (line) => process.stdout.write(`${stamp()} ${line}\n`),
   });
-  process.stdout.write(`worker on task queue ${taskQueue} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
+  process.stdout.write(`worker ${identity} on task queue ${taskQueue} of namespace ${connection.namespace} at ${connection.address ?? engine!.address} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
