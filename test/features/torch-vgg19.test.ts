@@ -9,7 +9,7 @@ import { extractFeatures } from '../../lib/features/cnn';
 import { loadNetwork } from '../../lib/features/networks';
 import { readSafetensors } from '../../lib/features/safetensors';
 import type { WeightTensor } from '../../lib/features/weight-tensor';
-import { readWeightsFile } from '../../lib/features/weights-file';
+import { readWeightsFile, weightsFileFingerprint } from '../../lib/features/weights-file';
 import { createImageBatch } from '../../lib/images/image-batch';
 
 // Written once by PyTorch: test/fixtures/make-torch-vgg.py.
@@ -186,6 +186,15 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
     const tensors = readSafetensors(bytes, 'half');
     expect([...tensors.get('h')!.data]).toEqual([1, -2, 0.5]);
     expect([...tensors.get('b')!.data]).toEqual([1, -3]);
+  });
+
+  it('fingerprints a weights file by its content', async () => {
+    const copy = path.join(dir, 'copy.pth');
+    await fs.copyFile(PTH, copy);
+    expect(await weightsFileFingerprint(copy)).toBe(await weightsFileFingerprint(PTH));
+    await fs.copyFile(SAFETENSORS, copy);
+    expect(await weightsFileFingerprint(copy)).not.toBe(await weightsFileFingerprint(PTH));
+    await expect(weightsFileFingerprint(path.join(dir, 'absent.pth'))).rejects.toThrow(/absent\.pth: cannot read the weights \(ENOENT\)/);
   });
 
   it('says what a file is not', async () => {
