@@ -125,17 +125,38 @@ async function timed<T>(repeats: number, run: () => Promise<T>): Promise<{ media
   return { median: median(runs), runs, result: result! };
 }
 
-/** Python FastL2LiR on the files in DATA_DIR; its predictions come back through pred.bin. */
-function runReference(o: BenchOptions): { median: number; runs: number[]; pred: Float32Array; peakMiB?: number } {
-  const child = spawnSync(o.python, [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', String(o.repeats)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+interface ReferenceRun {
+  median: number;
+  runs: number[];
+  pred: Float32Array;
+  peakMiB?: number;
+  /** The centred numpy ridge, when asked for. */
+  ridge?: { median: number; runs: number[]; pred: Float32Array };
+}
+
+/** Python FastL2LiR (and, with ridge, a centred numpy ridge) on the files in DATA_DIR; predictions come back through pred.bin. */
+function runReference(o: BenchOptions, ridge: boolean): ReferenceRun {
+  const args = [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', String(o.repeats), ...(ridge ? ['--ridge'] : [])];
+  const child = spawnSync(o.python, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`fastl2lir reference failed (${child.error?.message ?? `exit ${child.status}`}):\n${child.stderr}`);
-  const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { median: number; seconds: number[]; peakMiB?: number };
-  const bytes = readFileSync(join(DATA_DIR, 'pred.bin'));
-  const pred = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { median: report.median, runs: report.seconds, pred, ...(report.peakMiB ? { peakMiB: report.peakMiB } : {}) };
+  const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
+    median: number;
+    seconds: number[];
+    peakMiB?: number;
+    ridgeMedian?: number;
+    ridgeSeconds?: number[];
+  };
+  const read = (name: string): Float32Array => {
+    const bytes = readFileSync(join(DATA_DIR, name));
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  };
+  return {
+    median: report.median,
+    runs: report.seconds,
+    pred: read('pred.bin'),
+    ...(report.peakMiB ? { peakMiB: report.peakMiB } : {}),
+    ...(report.ridgeMedian !== undefined ? { ridge: { median: report.ridgeMedian, runs: report.ridgeSeconds ?? [], pred: read('ridge_pred.bin') } } : {}),
+  };
 }
 
 /** max|a − b| / max|b| and the share of units whose worst element differs by more than 1e-4 of that scale. */
@@ -190,17 +211,24 @@ async function main(): Promise<void> {
 
   const vs = await timed(o.repeats, () => decodeVoxelSelectionL2(X, Y, [T], { alpha: o.alpha, nFeatures: o.nfeat, solver: o.solver }));
   const peak = () => `${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GiB`;
-  console.log(`voxel-selection L2 (ours): median ${vs.median.toFixed(2)} s = ${(o.units / vs.median).toFixed(0)} units/s (runs ${vs.runs.map((s) => s.toFixed(2)).join(', ')}); peak RSS so far ${peak()}`);
+  const perUnit = (seconds: number) => `${((seconds / o.units) * 1000).toFixed(2)} ms/unit`;
+  const runs = (r: number[]) => r.map((s) => s.toFixed(2)).join(', ');
+  console.log(`voxel-selection L2 (ours): median ${vs.median.toFixed(2)} s = ${perUnit(vs.median)} (runs ${runs(vs.runs)}); peak RSS so far ${peak()}`);
+  let ridge: Awaited<ReturnType<typeof timed<Matrix[]>>> | undefined;
   if (!o.skipRidge) {
-    const ridge = await timed(o.repeats, () => decodeLayerRidge(X, Y, [T], { alpha: o.alpha }));
-    console.log(`ridge, all voxels (ours): median ${ridge.median.toFixed(2)} s = ${(o.units / ridge.median).toFixed(0)} units/s (runs ${ridge.runs.map((s) => s.toFixed(2)).join(', ')}); peak RSS so far ${peak()}`);
+    ridge = await timed(o.repeats, () => decodeLayerRidge(X, Y, [T], { alpha: o.alpha }));
+    console.log(`ridge, all voxels (ours): median ${ridge.median.toFixed(2)} s = ${(o.units / ridge.median).toFixed(0)} units/s (runs ${runs(ridge.runs)}); peak RSS so far ${peak()}`);
   }
   if (o.withReference) {
-    const ref = runReference(o);
+    const ref = runReference(o, ridge !== undefined);
     const agree = agreement(vs.result[0]!.data, ref.pred, o.units);
-    console.log(`fastl2lir 0.11 (python): median ${ref.median.toFixed(2)} s = ${(o.units / ref.median).toFixed(0)} units/s (runs ${ref.runs.map((s) => s.toFixed(2)).join(', ')}); python peak RSS ${ref.peakMiB ? `${(ref.peakMiB / 1024).toFixed(2)} GiB` : '?'}`);
-    console.log(`ours / python time: ${(vs.median / ref.median).toFixed(2)}`);
+    console.log(`fastl2lir 0.11 (python): median ${ref.median.toFixed(2)} s = ${perUnit(ref.median)} (runs ${runs(ref.runs)}); python peak RSS ${ref.peakMiB ? `${(ref.peakMiB / 1024).toFixed(2)} GiB` : '?'}`);
+    console.log(`voxel selection, ours / fastl2lir time: ${(vs.median / ref.median).toFixed(3)} (fastl2lir / ours: ${(ref.median / vs.median).toFixed(2)}x)`);
     console.log(`agreement: max |ours - python| / max |python| = ${agree.maxRel.toExponential(2)}; units above 1e-4: ${agree.unitsOver}/${o.units}`);
+    if (ridge && ref.ridge) {
+      const ridgeAgree = agreement(ridge.result[0]!.data, ref.ridge.pred, o.units);
+      console.log(`centred numpy ridge: median ${ref.ridge.median.toFixed(2)} s (runs ${runs(ref.ridge.runs)}); ours / numpy time: ${(ridge.median / ref.ridge.median).toFixed(3)}; agreement ${ridgeAgree.maxRel.toExponential(2)}`);
+    }
   }
 }
 

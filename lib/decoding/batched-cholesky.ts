@@ -61,7 +61,8 @@ export function batchedCholeskyF32(a: Float32Array, batch: number, s: number, bl
         const base = u * s * s;
         for (let i = 0; i < m; i++) {
           const from = (u * m + i) * w;
-          factors.set(l.subarray(from, from + w), base + (j0 + w + i) * s + j0);
+          const to = base + (j0 + w + i) * s + j0;
+          for (let j = 0; j < w; j++) factors[to + j] = l[from + j]!;
         }
       }
     }
@@ -86,8 +87,16 @@ function factorLower(a: Float64Array, w: number): boolean {
     const ri = i * w;
     for (let j = 0; j <= i; j++) {
       const rj = j * w;
-      let sum = a[ri + j]!;
-      for (let t = 0; t < j; t++) sum -= a[ri + t]! * a[rj + t]!;
+      // Two partial sums halve the wait on each add's latency.
+      let s0 = 0;
+      let s1 = 0;
+      let t = 0;
+      for (; t + 1 < j; t += 2) {
+        s0 += a[ri + t]! * a[rj + t]!;
+        s1 += a[ri + t + 1]! * a[rj + t + 1]!;
+      }
+      if (t < j) s0 += a[ri + t]! * a[rj + t]!;
+      const sum = a[ri + j]! - s0 - s1;
       if (i === j) {
         if (!(sum > 0)) return false;
         a[ri + i] = Math.sqrt(sum);
