@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('a sweep of 3 subjects × 2 parameter points', () => {
-  it('runs every point on per-subject queues, shares the stimulus stages and writes one results table', async () => {
+  it('runs every point on per-subject queues, shares the stimulus stages and writes one results table', { timeout: 600_000 }, async () => {
     const subjects = Object.entries(SUBJECT_QUEUES).map(([name, taskQueue], i) => ({
       name,
       taskQueue,
@@ -65,7 +65,7 @@ describe('a sweep of 3 subjects × 2 parameter points', () => {
       searchAttributes: true,
     });
     expect(result.points.map((p) => p.state)).toEqual(Array(6).fill('done'));
-    const metrics = 6 * 7; // six metrics (pairwise, n-way, PixCorr, SSIM, two feature layers) for each of the three methods, the icnn-gd ceiling and the three shuffled controls
+    const metrics = 7 * 7; // seven metrics (pairwise, n-way, diversity, PixCorr, SSIM, two feature layers) for each of the three methods, the icnn-gd ceiling and the three shuffled controls
     expect(result.rows).toHaveLength(6 * metrics);
     expect(new Set(result.rows.map((r) => r.params))).toEqual(new Set(['{"decode.alpha":10}', '{"decode.alpha":1000}']));
     const csv = await fs.readFile(path.join(dir, 'runs', 'tiny-sweep', 'results.csv'), 'utf8');
