@@ -8,6 +8,7 @@ import { tolerateClosedStdout } from './cli/closed-stdout';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './cli/options';
 import { runToRerun } from './cli/rerun-source';
 import { runCommand } from './cli/run-command';
+import { serverCommand } from './cli/server-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
 import { validateCommand } from './cli/validate-command';
@@ -29,6 +30,9 @@ usage:
   deeprecon cancel <run> [--terminate]       cancel a running experiment or sweep and wait until
                                              it has stopped (--terminate: end it without cleanup)
   deeprecon worker [--task-queue Q] [--concurrency N] [--backend B]
+  deeprecon server [--port 7233] [--ui-port 8233] [--advertise HOST] [--s3 [--s3-port 8333] [--bucket B]]
+                                             host Temporal (and an S3 store) for a lab; prints the
+                                             worker and config lines for the other machines
 
 connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
   --tls --tls-ca FILE --tls-cert FILE --tls-key FILE --tls-server-name NAME
@@ -159,6 +163,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'worker': {
       await workerCommand(rest);
+      return;
+    }
+    case 'server': {
+      await serverCommand(rest);
       return;
     }
     case undefined:

@@ -17,6 +17,8 @@ export interface SeaweedS3Options {
   /** Random when omitted. */
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** Serve S3 on every interface (a lab store other machines reach); its internal services stay on 127.0.0.1. */
+  bindAll?: boolean;
 }
 
 export interface SeaweedS3 {
@@ -68,7 +70,7 @@ async function startOnce(o: SeaweedS3Options): Promise<SeaweedS3> {
     'server',
     `-dir=${dir}`,
     '-ip=127.0.0.1',
-    '-ip.bind=127.0.0.1',
+    `-ip.bind=${o.bindAll ? '0.0.0.0' : '127.0.0.1'}`,
     `-master.port=${master}`,
     `-master.port.grpc=${masterGrpc}`,
     // Small volumes keep the footprint of a dev store low; max=0 sizes the volume count from free disk.

@@ -20,6 +20,12 @@ export interface TemporalDevServerOptions {
   /** stdout/stderr of the server are appended here; discarded when omitted. */
   logFile?: string;
   searchAttributes?: Record<string, SearchAttributeType>;
+  /**
+   * Listen on every interface (a lab server that other machines reach). A specific LAN address
+   * as `--ip` makes the dev server's own internal services dial 127.0.0.1 and fail, while
+   * 0.0.0.0 serves both them and the LAN; this process still talks to it on 127.0.0.1.
+   */
+  bindAll?: boolean;
 }
 
 export interface TemporalDevServer {
@@ -50,7 +56,8 @@ async function startOnce(o: TemporalDevServerOptions): Promise<TemporalDevServer
   const namespace = o.namespace ?? 'default';
   const address = `127.0.0.1:${port}`;
 
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  const ip = o.bindAll ? '0.0.0.0' : '127.0.0.1';
+  const args = ['server', 'start-dev', '--ip', ip, '--ui-ip', ip, '--port', String(port), '--log-level', 'warn'];
   if (o.dbFile !== undefined) {
     fs.mkdirSync(path.dirname(path.resolve(o.dbFile)), { recursive: true });
     args.push('--db-filename', path.resolve(o.dbFile));
