@@ -182,6 +182,12 @@ function main() {
     log('DEEPRECON_SKIP_TOOLS=1: skipping');
     return;
   }
+  // A worker host connects to a Temporal server and an S3 store elsewhere: it runs neither
+  // engine binary, and pyarrow only checks our files from Python. No Python needed at all.
+  if (process.env.DEEPRECON_WORKER_ONLY === '1') {
+    log('DEEPRECON_WORKER_ONLY=1: worker-only install, no Temporal CLI, SeaweedFS or pyarrow (`deeprecon worker --address` needs none)');
+    return;
+  }
   const manifest = readManifest();
   for (const tool of BINARIES) {
     try {

@@ -20,6 +20,8 @@
 //
 // Environment:
 //   DEEPRECON_SKIP_NATIVE=1     `npm install` does not build it (e.g. worker hosts that use wasm)
+//   DEEPRECON_WORKER_ONLY=1     the light worker install (`npm run install:worker`): not built either;
+//                               `npm run setup:native` adds it later
 //   DEEPRECON_NATIVE_GPU        1: build tfjs-node-gpu from the `tensorflow` wheel; 0: the CPU build;
 //                               unset: GPU when an NVIDIA driver is present, else CPU (GPU untested)
 //   DEEPRECON_TF_WHEEL_VERSION  TensorFlow wheel version (default below)
@@ -481,6 +483,8 @@ function main() {
 
 if (OPTIONAL && process.env.DEEPRECON_SKIP_NATIVE === '1') {
   log('DEEPRECON_SKIP_NATIVE=1: native TensorFlow backend not built; runs use wasm');
+} else if (OPTIONAL && process.env.DEEPRECON_WORKER_ONLY === '1') {
+  log('DEEPRECON_WORKER_ONLY=1: native TensorFlow backend not built; runs use wasm (`npm run setup:native` adds it)');
 } else {
   try {
     main();
