@@ -72,12 +72,11 @@ function buildSteps(tensor: Lookup, mode: InputMode, steps: CnnStep[]): void {
       const bias = tensor(`${key}.bias`, layer, [out]);
       // OIHW → HWIO; conv1_1 in caffe mode also reverses the input channels (BGR from RGB).
       const reverse = k === 1 && mode === 'caffe';
-      const filter = new Float32Array(9 * channels * out);
-      for (let o = 0; o < out; o++)
-        for (let i = 0; i < channels; i++)
-          for (let h = 0; h < 3; h++)
-            for (let x = 0; x < 3; x++) filter[((h * 3 + x) * channels + (reverse ? channels - 1 - i : i)) * out + o] = w.data[((o * channels + i) * 3 + h) * 3 + x]!;
-      steps.push({ type: 'conv', name: layer, filter: tf.tensor4d(filter, [3, 3, channels, out]), bias: tf.tensor1d(bias.data) });
+      const filter = tf.tidy(() => {
+        const hwio = tf.transpose(tf.tensor4d(w.data, [out, channels, 3, 3]), [2, 3, 1, 0]);
+        return reverse ? tf.reverse(hwio, 2) : hwio;
+      });
+      steps.push({ type: 'conv', name: layer, filter, bias: tf.tensor1d(bias.data) });
       steps.push({ type: 'relu' });
       channels = out;
     }
@@ -90,16 +89,14 @@ function buildSteps(tensor: Lookup, mode: InputMode, steps: CnnStep[]): void {
     const w = tensor(`${key}.weight`, layer, ['*', units]);
     const out = w.shape[0]!;
     const bias = tensor(`${key}.bias`, layer, [out]);
-    const weight = new Float32Array(units * out);
-    for (let o = 0; o < out; o++) {
-      for (let j = 0; j < units; j++) {
-        // fc6 reads (c, h, w) in PyTorch and (h, w, c) here; later layers read a plain vector.
-        const row = d === 0 ? (j % (POOLED * POOLED)) * channels + Math.floor(j / (POOLED * POOLED)) : j;
-        weight[row * out + o] = w.data[o * units + j]!;
-      }
-    }
+    // [out, in] → [in, out]; fc6 reads (c, h, w) in PyTorch and (h, w, c) here.
+    const weight = tf.tidy(() =>
+      d === 0
+        ? tf.reshape(tf.transpose(tf.tensor4d(w.data, [out, channels, POOLED, POOLED]), [2, 3, 1, 0]), [units, out])
+        : tf.transpose(tf.tensor2d(w.data, [out, units])),
+    ) as tf.Tensor2D;
     if (d > 0) steps.push({ type: 'relu' });
-    steps.push({ type: 'dense', name: layer, weight: tf.tensor2d(weight, [units, out]), bias: tf.tensor1d(bias.data) });
+    steps.push({ type: 'dense', name: layer, weight, bias: tf.tensor1d(bias.data) });
     units = out;
   }
 }
