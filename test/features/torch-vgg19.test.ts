@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suiteBackend } from '../support/backend';
+import { parseExperimentConfig } from '../../configs/load';
 import { adaptiveAvgPool } from '../../lib/features/adaptive-avg-pool';
 import { extractFeatures } from '../../lib/features/cnn';
 import { loadNetwork } from '../../lib/features/networks';
@@ -195,6 +196,15 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
     await fs.copyFile(SAFETENSORS, copy);
     expect(await weightsFileFingerprint(copy)).not.toBe(await weightsFileFingerprint(PTH));
     await expect(weightsFileFingerprint(path.join(dir, 'absent.pth'))).rejects.toThrow(/absent\.pth: cannot read the weights \(ENOENT\)/);
+  });
+
+  it('is configured as features.network torch-vgg19 with the file in modelPath', () => {
+    const subjects = 'subjects:\n  - name: s1\n    source: {type: simulated, voxels: 20}\n';
+    const config = parseExperimentConfig(`name: t\nfeatures: {network: torch-vgg19, modelPath: models/vgg19.pth, inputMode: imagenet}\n${subjects}`, 'x.yaml');
+    expect(config.features).toMatchObject({ network: 'torch-vgg19', modelPath: 'models/vgg19.pth', inputMode: 'imagenet', layers: [] });
+    expect(() => parseExperimentConfig(`name: t\nfeatures: {network: torch-vgg19}\n${subjects}`, 'x.yaml')).toThrow(
+      'features.modelPath: network "torch-vgg19" needs the weights file (.pth or .safetensors) in features.modelPath',
+    );
   });
 
   it('says what a file is not', async () => {
