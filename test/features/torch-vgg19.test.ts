@@ -120,12 +120,14 @@ describe('bdpy VGG19 weights from PyTorch as the feature network', () => {
     zeroOne.dispose();
   });
 
-  it('reads the same tensors from both files, including a non-contiguous one', async () => {
-    const [pth, st] = await Promise.all([readWeightsFile(PTH), readWeightsFile(SAFETENSORS)]);
-    expect([...pth.keys()].sort()).toEqual([...st.keys()].sort());
-    for (const [key, t] of st) {
-      expect(pth.get(key)!.shape, key).toEqual(t.shape);
-      expect(pth.get(key)!.data, key).toEqual(t.data);
+  it('reads the same tensors from all files (stored or deflated zip, safetensors), including a non-contiguous one', async () => {
+    const [pth, deflated, st] = await Promise.all([readWeightsFile(PTH), readWeightsFile(path.join(FIXTURES, 'vgg19-narrow-deflated.pth')), readWeightsFile(SAFETENSORS)]);
+    for (const file of [pth, deflated]) {
+      expect([...file.keys()].sort()).toEqual([...st.keys()].sort());
+      for (const [key, t] of st) {
+        expect(file.get(key)!.shape, key).toEqual(t.shape);
+        expect(file.get(key)!.data, key).toEqual(t.data);
+      }
     }
   });
 
