@@ -38,7 +38,7 @@ export async function workerCommand(argv: string[]): Promise<void> {
     ...(tls ? { tls } : {}),
     stageLog: (line) => process.stdout.write(`${stamp()} ${line}\n`),
   });
-  process.stdout.write(`worker ${identity} on task queue ${taskQueue} of namespace ${connection.namespace} at ${connection.address ?? engine!.address} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
+  process.stdout.write(`worker on task queue ${taskQueue} of namespace ${connection.namespace} at ${connection.address ?? engine!.address}, identity ${identity} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

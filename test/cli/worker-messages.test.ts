@@ -53,9 +53,9 @@ describe('workers and clients say what they do', () => {
     const worker = start(['worker', '--address', temporal.address, '--task-queue', queue], /Ctrl-C to stop/);
     await worker.ready;
     const banner = worker.output().split('\n').find((l) => l.startsWith('worker '))!;
-    const identity = /^worker (\S+) on task queue /.exec(banner)![1]!;
+    const identity = /, identity (\S+) \(backend /.exec(banner)![1]!;
     expect(identity).toBe(`${worker.child.pid}@${os.hostname()}/${queue}`);
-    expect(banner).toContain(`on task queue ${queue} of namespace default at ${temporal.address}`);
+    expect(banner).toMatch(new RegExp(`^worker on task queue ${queue} of namespace default at ${temporal.address}, identity `));
     const file = await writeTinyConfig(dir, 'worker-log', { reconstruct: { methods: ['icnn-gd'], iterations: 4 } });
     const run = await exec(process.execPath, [CLIENT, 'run', file, '--address', temporal.address, '--task-queue', queue, '--quiet'], { cwd: dir });
     expect(run.stderr).toBe('');
