@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { FeaturesSchema } from '../configs/schema';
 import { extractFeatures } from '../lib/features/cnn';
 import { modelFolderFingerprint } from '../lib/features/model-folder';
+import { weightsFileFingerprint } from '../lib/features/weights-file';
 import { loadNetwork } from '../lib/features/networks';
 import { encodeLabelledMatrix } from '../lib/formats/labelled-matrix';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
@@ -22,7 +23,11 @@ export type FeaturesConfig = z.infer<typeof FeaturesSchema>;
 export async function featuresActivity(request: StageRequest<FeaturesConfig>): Promise<StageResult<{ layers: { name: string; units: number }[] }>> {
   // A user model's weights join the cache key, so replacing them recomputes the features.
   const { modelPath } = request.config;
-  const keyed = request.config.network === 'tfjs-model' && modelPath ? { ...request, config: { ...request.config, fingerprint: await beforeKey('features', () => modelFolderFingerprint(modelPath, { allowSymlinksOutside: request.config.allowSymlinksOutside, allowKey: 'features.allowSymlinksOutside' })) } } : request;
+  const fingerprint = (path: string) =>
+    request.config.network === 'tfjs-model'
+      ? modelFolderFingerprint(path, { allowSymlinksOutside: request.config.allowSymlinksOutside, allowKey: 'features.allowSymlinksOutside' })
+      : weightsFileFingerprint(path);
+  const keyed = request.config.network !== 'vgg-mini' && modelPath ? { ...request, config: { ...request.config, fingerprint: await beforeKey('features', () => fingerprint(modelPath)) } } : request;
   return runStage('features', keyed, async (ctx) => {
     const ref = ctx.input('stimuli');
     const stimuli = decodeStimulusTable(await ctx.readBytes(ref), ref.uri);

@@ -6,7 +6,7 @@ export type NetworkRole = 'features' | 'evaluation';
 /** What the report prints about a network, so a reader can tell the two apart. */
 export interface NetworkProvenance {
   readonly role: NetworkRole;
-  /** `vgg-mini`, or the model folder of a TensorFlow.js model. */
+  /** `vgg-mini`, or the model folder (TensorFlow.js) or weights file (PyTorch, safetensors) of a user network. */
   readonly name: string;
   /** Seed of the built-in network's weights. */
   readonly seed?: number;
@@ -15,7 +15,8 @@ export interface NetworkProvenance {
 
 export function networkProvenance(role: NetworkRole, settings: NetworkSettings): NetworkProvenance {
   if (settings.network === 'vgg-mini') return { role, name: 'vgg-mini', seed: settings.seed, weights: 'random He-normal weights' };
-  return { role, name: settings.modelPath ?? '(no model folder)', weights: `TensorFlow.js model weights, input mode ${settings.inputMode ?? 'caffe'}` };
+  const kind = settings.network === 'torch-vgg19' ? 'VGG19-layout weights from a PyTorch or safetensors file' : 'TensorFlow.js model weights';
+  return { role, name: settings.modelPath ?? '(no model file)', weights: `${kind}, input mode ${settings.inputMode ?? 'caffe'}` };
 }
 
 /**

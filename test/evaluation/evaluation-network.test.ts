@@ -19,6 +19,11 @@ describe('the evaluation network', () => {
     expect(networkProvenance('evaluation', config.evaluate.network)).toEqual({ role: 'evaluation', name: 'vgg-mini', seed: 1001, weights: 'random He-normal weights' });
   });
 
+  it('names the kind of a user network’s weights in its provenance', () => {
+    expect(networkProvenance('features', { network: 'torch-vgg19', seed: 0, modelPath: 'models/vgg19.pth' }).weights).toBe('VGG19-layout weights from a PyTorch or safetensors file, input mode caffe');
+    expect(networkProvenance('features', { network: 'tfjs-model', seed: 0, modelPath: 'models/net', inputMode: 'zero-one' }).weights).toBe('TensorFlow.js model weights, input mode zero-one');
+  });
+
   it('is refused when it is the decoded and optimised network', () => {
     const message = rejection(`${base}features: { seed: 3 }\nevaluate:\n  network: { seed: 3 }\n`);
     expect(message).toMatch(/exp\.yaml(:\d+)?: evaluate\.network: evaluate\.network is the network that is decoded and optimised \(features: vgg-mini with seed 3\)/);
