@@ -24,7 +24,7 @@ function project(): string {
 }
 
 function setup(dir: string, args: string[], env: Record<string, string> = {}, preload?: string) {
-  const { DEEPRECON_SKIP_NATIVE: _skip, DEEPRECON_LIBTENSORFLOW_DIR: _lib, DEEPRECON_NATIVE_GPU: _gpu, ...inherited } = process.env;
+  const { DEEPRECON_SKIP_NATIVE: _skip, DEEPRECON_WORKER_ONLY: _worker, DEEPRECON_LIBTENSORFLOW_DIR: _lib, DEEPRECON_NATIVE_GPU: _gpu, ...inherited } = process.env;
   const argv = [...(preload ? ['--require', preload] : []), path.join(dir, 'scripts', 'setup-native.mjs'), ...args];
   const r = spawnSync(process.execPath, argv, { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...inherited, PATH: path.join(dir, 'empty-bin'), DEEPRECON_NATIVE_GPU: '0', ...env } });
   const lines = `${r.stdout}${r.stderr}`.trim().split('\n').filter(Boolean);
