@@ -179,7 +179,7 @@ function obtainLibtensorflow() {
   fs.mkdirSync(dl, { recursive: true });
   let wheel = fs.readdirSync(dl).find((f) => f.startsWith(`${TF_WHEEL.pkg.replace(/-/g, '_')}-${TF_WHEEL.version}-`) && f.endsWith('.whl'));
   if (!wheel) {
-    log(`libtensorflow: downloading ${TF_WHEEL.pkg}==${TF_WHEEL.version} from PyPI (~270 MB)`);
+    log(`libtensorflow: downloading ${TF_WHEEL.pkg}==${TF_WHEEL.version} from PyPI (~${VARIANT === VARIANTS.gpu ? 600 : 270} MB)`);
     const platformArgs = WHEEL_PY.platforms.flatMap((p) => ['--platform', p]);
     run(
       PYTHON,
@@ -503,6 +503,13 @@ if (OPTIONAL && process.env.DEEPRECON_SKIP_NATIVE === '1') {
       where = ` (details: ${rel(ERROR_LOG)})`;
     } catch {}
     const reason = msg.split('\n')[0].replace(/\s+failed: .*/, ' failed');
+    if (VARIANT === VARIANTS.gpu && process.env.DEEPRECON_NATIVE_GPU !== '1' && !/^(platform|toolchain): /.test(msg)) {
+      // Chosen only because a driver was seen, and failed past the checks both builds share:
+      // the CPU build is still worth having.
+      console.warn(`[setup-native] GPU build failed (${reason}${where}); trying the CPU build`);
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, DEEPRECON_NATIVE_GPU: '0' } });
+      process.exit(r.status ?? 0);
+    }
     console.warn(`[setup-native] native TensorFlow backend not built, runs use wasm: ${reason}${where}; \`npm run setup:native\` retries, DEEPRECON_SKIP_NATIVE=1 skips`);
   }
 }
