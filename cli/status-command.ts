@@ -106,9 +106,13 @@ export async function statusCommand(run: string, connection: ConnectionOptions, 
     const history = await handle.fetchHistory();
     process.stdout.write(`${record.workflowId}: ${description.status.name} (started ${description.startTime.toISOString()})\n`);
     // The same words a waiting `run` prints: a stalled run looks stalled from any machine.
-    for (const w of await queuesWithoutWorker(session.client, record.workflowId, noWorkerSeconds)) process.stdout.write(`  ${waitingLine(w)}\n`);
+    const points = record.kind === 'sweep' ? pointRowsFromHistory(history.events ?? []) : [];
+    // A sweep waits through its running points: their queues count too.
+    const watched = [record.workflowId, ...points.filter((p) => p.state === 'started').map((p) => p.workflowId)];
+    const waiting = new Map<string, string>();
+    for (const id of watched) for (const w of await queuesWithoutWorker(session.client, id, noWorkerSeconds)) waiting.set(w.queue, waitingLine(w));
+    for (const line of waiting.values()) process.stdout.write(`  ${line}\n`);
     if (record.kind === 'sweep') {
-      const points = pointRowsFromHistory(history.events ?? []);
       for (const p of points) process.stdout.write(`  ${p.workflowId.padEnd(48)} ${p.state}\n`);
       process.stdout.write(`  ${points.filter((p) => p.state === 'done').length}/${points.length} points started so far are done; \`deeprecon status <point>\` shows a point's stages\n`);
     }

@@ -40,8 +40,8 @@ afterAll(async () => {
 });
 
 /** Starts `deeprecon run` and resolves with its stderr once `count` lines match `pattern`. */
-function runUntil(args: string[], pattern: RegExp, count: number): Promise<string> {
-  const child = spawn(process.execPath, [CLIENT, 'run', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+function runUntil(args: string[], pattern: RegExp, count: number, command = 'run'): Promise<string> {
+  const child = spawn(process.execPath, [CLIENT, command, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -89,5 +89,20 @@ describe('a run that cannot progress says why', () => {
     const waiting = stderr.split('\n').filter((l) => l.startsWith('waiting:'));
     expect(new Set(waiting)).toEqual(new Set([`waiting: no worker on queue ${idle} (namespace default)`]));
     await client.workflow.getHandle('deeprecon-silent-subject').terminate('test done');
+  });
+
+  it('a sweep whose point waits on a subject queue without a worker: the sweep says so, and status of the sweep too', async () => {
+    const idle = `point-${process.pid}`;
+    await writeTinyConfig(dir, 'silent-base', {
+      reconstruct: { methods: ['icnn-gd'], iterations: 4 },
+      subjects: [{ name: 'sim01', taskQueue: idle, source: { type: 'simulated', seed: 5, voxels: 120, trainRepeats: 1, testRepeats: 2, imageryRepeats: 0 } }],
+    });
+    const sweepFile = path.join(dir, 'silent-sweep.yaml');
+    await fs.writeFile(sweepFile, 'name: silent-sweep\nbase: silent-base.yaml\nmax_parallel: 1\ngrid:\n  decode.alpha: [10]\n');
+    const stderr = await runUntil([sweepFile, '--address', temporal.address, '--task-queue', served, '--no-worker-seconds', '2', '--quiet'], /^waiting:/, 1, 'sweep');
+    expect(stderr).toContain(`waiting: no worker on queue ${idle} (namespace default)\n`);
+    const status = await exec(process.execPath, [CLIENT, 'status', 'silent-sweep', '--address', temporal.address, '--no-worker-seconds', '2'], { cwd: dir });
+    expect(status.stdout).toContain(`  waiting: no worker on queue ${idle} (namespace default)\n`);
+    await client.workflow.getHandle('deeprecon-sweep-silent-sweep').terminate('test done');
   });
 });
