@@ -26,6 +26,8 @@ export interface IcnnGdOptions {
   readonly start?: StartImage;
   /** The training images' mean image (HWC, [0, 1]): the `mean` start, and its mean colour is the pixel centre. */
   readonly meanImage?: Float32Array;
+  /** Index in its set of the first target row, so a batch of a set starts as in the whole set (noise start). */
+  readonly firstImage?: number;
   readonly onProgress?: (fraction: number, message: string) => void;
 }
 
@@ -88,7 +90,7 @@ export async function reconstructIcnnGd(cnn: FeatureNetwork, targets: Record<str
   const centreTensor = tf.tensor1d(centre);
   const gradient = tf.grad((u: tf.Tensor) => tf.sum(lossOf.perImage(tf.div(tf.add(u, centreTensor), 255) as tf.Tensor4D)));
   const jitterRng = new Random(o.seed).fork(-1);
-  let u = tf.tensor4d(startImages(o.start, count, size, centre, o.seed, options.meanImage), [count, size, size, CHANNELS]);
+  let u = tf.tensor4d(startImages(o.start, count, size, centre, o.seed, options.meanImage, options.firstImage), [count, size, size, CHANNELS]);
   let delta: tf.Tensor4D = tf.zerosLike(u);
   const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
   try {

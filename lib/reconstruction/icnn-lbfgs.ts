@@ -17,6 +17,8 @@ export interface IcnnLbfgsOptions {
   readonly seed?: number;
   /** The training images' mean image (HWC, [0, 1]): the `mean` start, and its mean colour is the pixel centre. */
   readonly meanImage?: Float32Array;
+  /** Index in its set of the first target row, so a batch of a set starts as in the whole set (noise start). */
+  readonly firstImage?: number;
   readonly onProgress?: (fraction: number, message: string) => void;
 }
 
@@ -181,7 +183,7 @@ export async function reconstructIcnnLbfgs(net: FeatureNetwork, targets: Record<
   };
 
   const start = options.start ?? 'mean';
-  let x: tf.Tensor2D = tf.tensor2d(startImages(start, count, size, centre, options.seed ?? 0, options.meanImage), [count, n]);
+  let x: tf.Tensor2D = tf.tensor2d(startImages(start, count, size, centre, options.seed ?? 0, options.meanImage, options.firstImage), [count, n]);
   const all = Array.from({ length: count }, (_, i) => i);
   let { f, g } = await evaluate(x, all);
   const history = new CurvatureHistory(count, n, memory);
