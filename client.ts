@@ -5,43 +5,18 @@ import { ConfigError } from './configs/config-error';
 import { STAGE_NAMES, type StageName } from './configs/schema';
 import { cancelCommand } from './cli/cancel-command';
 import { tolerateClosedStdout } from './cli/closed-stdout';
+import { asksForHelp, COMMAND_HELP, isCommand, USAGE } from './cli/help';
+import { packageVersion } from './cli/help-version';
 import { CONNECTION_FLAGS, connectionFrom, parse, UsageError } from './cli/options';
 import { runToRerun } from './cli/rerun-source';
+import { resultsCommand } from './cli/results-command';
 import { runCommand } from './cli/run-command';
 import { serverCommand } from './cli/server-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
-import { validateCommand } from './cli/validate-command';
+import { validateCommand, validateForJson } from './cli/validate-command';
 import { workerCommand } from './cli/worker-command';
 
-const USAGE = `deeprecon — fMRI image reconstruction experiments as durable workflows
-
-usage:
-  deeprecon run <config.yaml> [--force] [--heartbeat-timeout S] [--workers N]
-                                             run an experiment (local engine unless --address;
-                                             N local worker processes, default one per core)
-  deeprecon sweep <sweep.yaml> [--force] [--workers N]
-                                             run every point of a sweep file (docs/sweeps.md)
-  deeprecon validate <config.yaml|sweep.yaml>
-                                             check an experiment or sweep file; nothing runs
-  deeprecon status <run>                     per-stage status of a run (its experiment name)
-  deeprecon rerun <run> [--from STAGE] [--force]
-                                             run again; only failed or changed stages recompute
-  deeprecon cancel <run> [--terminate]       cancel a running experiment or sweep and wait until
-                                             it has stopped (--terminate: end it without cleanup)
-  deeprecon worker [--task-queue Q] [--concurrency N] [--backend B]
-  deeprecon server [--port 7233] [--ui-port 8233] [--advertise HOST] [--s3 [--s3-port 8333] [--bucket B]]
-                                             host Temporal (and an S3 store) for a lab; prints the
-                                             worker and config lines for the other machines
-
-connection (all commands): --address HOST:PORT --namespace NS --task-queue Q
-  --tls --tls-ca FILE --tls-cert FILE --tls-key FILE --tls-server-name NAME
-  --state-dir DIR (local engine state, default .deeprecon)  --runs-dir DIR (default runs)
-run, sweep, rerun: --verbose  the worker's full warning for every failed attempt, with its stack
-  --search-attributes  maintain the Deeprecon* search attributes (checked before the run starts)
-  --no-worker-seconds S  say "waiting: no worker on queue …" once a task waited S s (default 30)
-stages: ${STAGE_NAMES.join(' → ')}
-`;
 
 /** Flags shared by `run` and `rerun`. */
 const RUN_FLAGS = {
@@ -112,6 +87,11 @@ function stagesFrom(from: string | undefined, force: boolean): StageName[] {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  // Help and version come before any parsing, so they work whatever else is on the line.
+  if (command !== undefined && isCommand(command) && asksForHelp(rest)) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return;
+  }
   switch (command) {
     case 'run': {
       const { values, positionals } = parse(rest, RUN_FLAGS);
@@ -131,13 +111,34 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'validate': {
-      const { positionals } = parse(rest, {});
-      process.stdout.write(`${await validateCommand(positional(positionals, 'config or sweep file'))}\n`);
+      const { values, positionals } = parse(rest, { json: { type: 'boolean', default: false } });
+      const file = positional(positionals, 'config or sweep file');
+      if (!values.json) {
+        process.stdout.write(`${await validateCommand(file)}\n`);
+        return;
+      }
+      // A refused file is still one JSON object on stdout; the exit code says it was refused.
+      const validation = await validateForJson(file);
+      process.stdout.write(`${JSON.stringify(validation, null, 2)}\n`);
+      if (!validation.valid) process.exitCode = 1;
       return;
     }
     case 'status': {
-      const { values, positionals } = parse(rest, { ...CONNECTION_FLAGS, 'no-worker-seconds': { type: 'string' } });
-      await statusCommand(positional(positionals, 'run name'), connectionFrom(values), values['runs-dir'], noWorkerSeconds(values['no-worker-seconds']));
+      const { values, positionals } = parse(rest, { ...CONNECTION_FLAGS, 'no-worker-seconds': { type: 'string' }, json: { type: 'boolean', default: false } });
+      await statusCommand(positional(positionals, 'run name'), connectionFrom(values), values['runs-dir'], noWorkerSeconds(values['no-worker-seconds']), values.json);
+      return;
+    }
+    case 'results': {
+      const { values, positionals } = parse(rest, {
+        sql: { type: 'string' },
+        csv: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'runs-dir': { type: 'string', default: 'runs' },
+      });
+      if (values.csv && values.json) throw new UsageError('--csv and --json exclude each other');
+      process.stdout.write(
+        await resultsCommand({ runs: positionals, runsDir: values['runs-dir'], ...(values.sql !== undefined ? { sql: values.sql } : {}), format: values.csv ? 'csv' : values.json ? 'json' : 'table' }),
+      );
       return;
     }
     case 'rerun': {
@@ -170,10 +171,20 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
+      return;
+    case 'help': {
+      // `deeprecon help <command>` as git and npm users type it.
+      const topic = rest[0];
+      if (topic !== undefined && !isCommand(topic)) throw new UsageError(`unknown command "${topic}"`);
+      process.stdout.write(topic === undefined ? USAGE : `${COMMAND_HELP[topic]}\n`);
+      return;
+    }
+    case '--version':
+    case '-V':
+      process.stdout.write(`${packageVersion()}\n`);
       return;
     default:
       throw new UsageError(`unknown command "${command}"`);
@@ -186,7 +197,11 @@ main(process.argv.slice(2)).then(
   () => process.exit(),
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`invalid config:\n${error.message}\n`);
-    else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
+    else if (error instanceof UsageError) {
+      // The usage of the command that was misused, not of all of them.
+      const command = process.argv[2];
+      process.stderr.write(`${error.message}\n\n${command !== undefined && isCommand(command) ? `${COMMAND_HELP[command]}\n` : USAGE}`);
+    }
     else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(error instanceof UsageError ? 64 : 1);
   },

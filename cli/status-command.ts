@@ -95,8 +95,23 @@ export function pointRowsFromHistory(events: readonly HistoryEvent[]): PointStat
   return [...rows.values()];
 }
 
-/** `deeprecon status <run>`: workflow state plus one line per stage (or per point of a sweep). */
-export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string, noWorkerSeconds = NO_WORKER_SECONDS): Promise<StageStatusRow[]> {
+/** Everything `status` knows about a run; `--json` prints it as is. */
+export interface StatusReport {
+  readonly workflowId: string;
+  readonly kind: 'experiment' | 'sweep';
+  /** Temporal's execution status: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, … */
+  readonly status: string;
+  readonly startTime: string;
+  readonly closeTime?: string;
+  /** "waiting: no worker on queue …" lines, one per queue a task of this run waits on. */
+  readonly waiting: readonly string[];
+  /** A sweep's points (empty for an experiment). */
+  readonly points: readonly PointStatusRow[];
+  readonly stages: readonly StageStatusRow[];
+}
+
+/** Reads a run's state from the server: its description and durable history. */
+export async function statusReport(run: string, connection: ConnectionOptions, runsDir: string, noWorkerSeconds = NO_WORKER_SECONDS): Promise<StatusReport> {
   checkRunName(run);
   const session = await openSession({ connection, withWorker: false });
   try {
@@ -104,27 +119,47 @@ export async function statusCommand(run: string, connection: ConnectionOptions, 
     const handle = session.client.workflow.getHandle(record.workflowId);
     const description = await handle.describe();
     const history = await handle.fetchHistory();
-    process.stdout.write(`${record.workflowId}: ${description.status.name} (started ${description.startTime.toISOString()})\n`);
-    // The same words a waiting `run` prints: a stalled run looks stalled from any machine.
     const points = record.kind === 'sweep' ? pointRowsFromHistory(history.events ?? []) : [];
     // A sweep waits through its running points: their queues count too.
     const watched = [record.workflowId, ...points.filter((p) => p.state === 'started').map((p) => p.workflowId)];
     const waiting = new Map<string, string>();
     for (const id of watched) for (const w of await queuesWithoutWorker(session.client, id, noWorkerSeconds)) waiting.set(w.queue, waitingLine(w));
-    for (const line of waiting.values()) process.stdout.write(`  ${line}\n`);
-    if (record.kind === 'sweep') {
-      for (const p of points) process.stdout.write(`  ${p.workflowId.padEnd(48)} ${p.state}\n`);
-      process.stdout.write(`  ${points.filter((p) => p.state === 'done').length}/${points.length} points started so far are done; \`deeprecon status <point>\` shows a point's stages\n`);
-    }
-    const rows = stageRowsFromHistory(history.events ?? []);
-    for (const r of rows) {
-      const stage = r.variant ? `${r.stage} ${r.variant}` : r.stage;
-      const label = r.subject ? `${stage} [${r.subject}]` : stage;
-      const seconds = r.seconds === undefined ? '' : ` ${r.seconds.toFixed(1)} s`;
-      process.stdout.write(`  ${label.padEnd(34)} ${r.state.padEnd(9)}${seconds}${r.why ? `  (${r.why})` : ''}\n`);
-    }
-    return rows;
+    return {
+      workflowId: record.workflowId,
+      kind: record.kind,
+      status: description.status.name,
+      startTime: description.startTime.toISOString(),
+      ...(description.closeTime ? { closeTime: description.closeTime.toISOString() } : {}),
+      waiting: [...waiting.values()],
+      points,
+      stages: stageRowsFromHistory(history.events ?? []),
+    };
   } finally {
     await session.close();
   }
+}
+
+/** The report as people read it: workflow state, then one line per point and per stage. */
+export function formatStatus(report: StatusReport): string {
+  const lines = [`${report.workflowId}: ${report.status} (started ${report.startTime})`];
+  // The same words a waiting `run` prints: a stalled run looks stalled from any machine.
+  for (const line of report.waiting) lines.push(`  ${line}`);
+  if (report.kind === 'sweep') {
+    for (const p of report.points) lines.push(`  ${p.workflowId.padEnd(48)} ${p.state}`);
+    lines.push(`  ${report.points.filter((p) => p.state === 'done').length}/${report.points.length} points started so far are done; \`deeprecon status <point>\` shows a point's stages`);
+  }
+  for (const r of report.stages) {
+    const stage = r.variant ? `${r.stage} ${r.variant}` : r.stage;
+    const label = r.subject ? `${stage} [${r.subject}]` : stage;
+    const seconds = r.seconds === undefined ? '' : ` ${r.seconds.toFixed(1)} s`;
+    lines.push(`  ${label.padEnd(34)} ${r.state.padEnd(9)}${seconds}${r.why ? `  (${r.why})` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `deeprecon status <run> [--json]`: workflow state plus one line per stage (or per point of a sweep). */
+export async function statusCommand(run: string, connection: ConnectionOptions, runsDir: string, noWorkerSeconds = NO_WORKER_SECONDS, json = false): Promise<StatusReport> {
+  const report = await statusReport(run, connection, runsDir, noWorkerSeconds);
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report));
+  return report;
 }
