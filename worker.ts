@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { NativeConnection, type TLSConfig, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { type StageLog, stageLogInterceptor } from './activities/stage-log';
+import { createSweepPagingActivities } from './activities/sweep-paging';
 import { type BackendName, initBackend } from './lib/compute/backend';
 import { unreachableServer } from './lib/engine/unreachable-server';
 
@@ -55,7 +56,8 @@ export async function createWorker(settings: WorkerSettings): Promise<{ worker: 
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     ...(role === 'activities' ? {} : { workflowsPath: workflowsPath() }),
-    ...(role === 'workflows' ? {} : { activities: createActivities() }),
+    // The sweep's paging activities (its points and results in the store) beside the stages.
+    ...(role === 'workflows' ? {} : { activities: { ...createActivities(), ...createSweepPagingActivities() } }),
     maxConcurrentActivityTaskExecutions: settings.concurrency,
     // Stages yield to the event loop between chunks; a long-blocked loop would starve heartbeats.
     shutdownGraceTime: '10 seconds',

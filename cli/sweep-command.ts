@@ -1,11 +1,15 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { type WorkflowHandle, WorkflowFailedError } from '@temporalio/client';
-import { sweepArrow, sweepCsv, sweepParquet } from '../activities/sweep-tables';
 import { sweepReportHtml } from '../lib/report/sweep-report';
-import { loadSweep } from '../lib/sweep/load-sweep';
-import type { StageName, SweepInput, SweepPointProgress, SweepResult } from '../workflows/contracts';
+import { type ArtifactRef, getArtifact } from '../lib/store/artifact-ref';
+import { decodeJsonLines } from '../lib/store/json-lines';
+import { openStore } from '../lib/store/open-store';
+import { openSweep } from '../lib/sweep/load-sweep';
+import { writeSweepPoints } from '../lib/sweep/point-pages';
+import type { StageName, SweepInput, SweepPointProgress, SweepResult, SweepResultRow } from '../workflows/contracts';
 import type { sweepWorkflow } from '../workflows/sweep';
+import type { PagedSweepInput, PagedSweepResult, SweepPointsRef } from '../workflows/sweep-contracts';
 import type { ConnectionOptions } from './connection-options';
 import { required, resolveStore, workflowIdOf } from './run-command';
 import { writeRunRecord } from './run-record';
@@ -17,8 +21,9 @@ import { NO_WORKER_SECONDS, NoWorkerNotice } from './waiting-queues';
 export interface SweepOptions {
   /** The sweep file; or, for a sweep found through the server, */
   readonly sweepFile?: string;
-  /** the input it was started with (points already resolved), from its history. */
-  readonly recordedInput?: SweepInput;
+  /** the input it was started with, from its history: a reference to its points (or, from an
+   * older version, the points themselves, which are then written to the store). */
+  readonly recordedInput?: PagedSweepInput | SweepInput;
   readonly connection: ConnectionOptions;
   readonly taskQueue?: string;
   readonly force: readonly StageName[];
@@ -32,6 +37,8 @@ export interface SweepOptions {
   readonly verbose?: boolean;
   /** Seconds a task may wait on a queue no worker polls before the sweep says so (default 30). */
   readonly noWorkerSeconds?: number;
+  /** Points per workflow run before it continues as new (default POINTS_PER_RUN in workflows/sweep.ts). */
+  readonly pointsPerRun?: number;
 }
 
 export function sweepWorkflowId(sweep: string): string {
@@ -39,7 +46,7 @@ export function sweepWorkflowId(sweep: string): string {
 }
 
 /** Prints a line whenever a point changes state (works the same on a terminal and in a log). */
-async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, notice: NoWorkerNotice): Promise<SweepResult> {
+async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, notice: NoWorkerNotice): Promise<PagedSweepResult> {
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
@@ -59,7 +66,7 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
 }
 
 /** Follows the sweep to its end; when the server goes away meanwhile, waits for it and follows on. */
-async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, session: Session, notice: NoWorkerNotice): Promise<SweepResult> {
+async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: string) => void, session: Session, notice: NoWorkerNotice): Promise<PagedSweepResult> {
   for (;;) {
     try {
       return await watch(handle, log, notice);
@@ -70,28 +77,50 @@ async function watchThroughOutages(handle: WorkflowHandle<typeof sweepWorkflow>,
   }
 }
 
+/** The points a sweep runs, in the store: expanded from the file a page at a time, or as recorded. */
+async function storedPoints(options: SweepOptions): Promise<{ sweep: string; maxParallel: number; points: SweepPointsRef }> {
+  const recorded = options.recordedInput;
+  if (recorded && 'points' in recorded && !Array.isArray(recorded.points)) {
+    return { sweep: recorded.sweep, maxParallel: recorded.maxParallel, points: (recorded as PagedSweepInput).points };
+  }
+  if (recorded) {
+    const { sweep, maxParallel } = recorded;
+    return { sweep, maxParallel, points: await writeSweepPoints(sweep, (recorded as SweepInput).points, openStore) };
+  }
+  const opened = await openSweep(required(options.sweepFile, 'a sweep file'));
+  // Streamed: each point is built, validated, resolved and written with its page, never all at once.
+  function* resolved() {
+    for (const p of opened.points()) yield { ...p, config: resolveStore(p.config, process.cwd()) };
+  }
+  return { sweep: opened.sweep.name, maxParallel: opened.sweep.max_parallel, points: await writeSweepPoints(opened.sweep.name, resolved(), openStore) };
+}
+
+async function readJsonLines<T>(points: SweepPointsRef, ref: ArtifactRef): Promise<T[]> {
+  return decodeJsonLines<T>(await getArtifact(openStore(points.store), ref), ref.uri);
+}
+
 /**
  * `deeprecon sweep <file>`: expands the sweep, starts (or re-attaches to) its workflow, reports
  * per-point progress, and writes `runs/<sweep>/results.{csv,arrow,parquet}` and `summary.json`.
  */
 export async function sweepCommand(options: SweepOptions): Promise<SweepResult> {
-  const recorded = options.recordedInput;
-  const loaded = recorded ? undefined : await loadSweep(required(options.sweepFile, 'a sweep file'));
+  // Before any connection: a refused sweep file costs no server round trip.
+  const stored = await storedPoints(options);
   const session = await openSession({ connection: options.connection, taskQueue: options.taskQueue, withWorker: !options.connection.address, workerProcesses: options.workerProcesses, verbose: options.verbose });
   const log = (line: string) => options.quiet || process.stdout.write(`${line}\n`);
   try {
-    const input: SweepInput = {
-      sweep: recorded?.sweep ?? loaded!.sweep.name,
-      points: recorded?.points ?? loaded!.points.map((p) => ({ name: p.name, ...(p.subject ? { subject: p.subject } : {}), params: p.params, config: resolveStore(p.config, process.cwd()) })),
-      maxParallel: recorded?.maxParallel ?? loaded!.sweep.max_parallel,
+    const input: PagedSweepInput = {
+      sweep: stored.sweep,
+      points: stored.points,
+      maxParallel: stored.maxParallel,
       force: options.force,
       taskQueue: session.taskQueue,
       ...(options.heartbeatTimeoutSeconds ? { heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds } : {}),
       searchAttributes: options.searchAttributes ?? session.local,
+      ...(options.pointsPerRun ? { pointsPerRun: options.pointsPerRun } : {}),
     };
     if (input.searchAttributes) await checkSearchAttributes(session.client, session.address);
     const sweep = { name: input.sweep, max_parallel: input.maxParallel };
-    const points = input.points;
     const workflowId = sweepWorkflowId(sweep.name);
     const handle = await session.client.workflow.start<typeof sweepWorkflow>('sweepWorkflow', {
       taskQueue: session.taskQueue,
@@ -100,11 +129,11 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     if (options.sweepFile) await writeRunRecord(options.runsDir, sweep.name, { kind: 'sweep', configFile: path.resolve(options.sweepFile), workflowId, runId: handle.firstExecutionRunId });
-    log(`sweep ${sweep.name}: ${points.length} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
-    let result: SweepResult;
+    log(`sweep ${sweep.name}: ${input.points.count} points, at most ${sweep.max_parallel} at once (workflow ${workflowId})`);
+    let summary: PagedSweepResult;
     try {
       const notice = new NoWorkerNotice(session.client, options.noWorkerSeconds ?? NO_WORKER_SECONDS, (line) => process.stderr.write(`${line}\n`));
-      result = await watchThroughOutages(handle, log, session, notice);
+      summary = await watchThroughOutages(handle, log, session, notice);
     } catch (error) {
       if (error instanceof WorkflowFailedError) {
         const cause = error.cause?.cause instanceof Error ? error.cause.cause : (error.cause ?? error);
@@ -112,15 +141,21 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
       }
       throw error;
     }
+    // The workflow returns references: the points' states and the rows come from the store.
+    const points = await readJsonLines<SweepPointProgress>(input.points, summary.progress);
+    const rows = await readJsonLines<SweepResultRow>(input.points, summary.rows);
+    const result: SweepResult = { sweep: summary.sweep, points, rows, tables: summary.tables };
     const dir = path.join(options.runsDir, sweep.name);
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, 'results.csv'), sweepCsv(result.rows));
-    await fs.writeFile(path.join(dir, 'results.arrow'), sweepArrow(result.rows));
-    await fs.writeFile(path.join(dir, 'results.parquet'), await sweepParquet(result.rows));
-    await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
-    await fs.writeFile(path.join(dir, 'report.html'), sweepReportHtml(sweep.name, result.rows, new Date().toISOString()));
-    const failed = result.points.filter((p) => p.state === 'failed');
-    log(`\n${result.points.length - failed.length}/${result.points.length} points done; results: ${path.join(dir, 'results.csv')}`);
+    const store = openStore(input.points.store);
+    await fs.writeFile(path.join(dir, 'results.csv'), await getArtifact(store, summary.tables.csv));
+    await fs.writeFile(path.join(dir, 'results.arrow'), await getArtifact(store, summary.tables.arrow));
+    await fs.writeFile(path.join(dir, 'results.parquet'), await getArtifact(store, summary.tables.parquet));
+    const { progress: _progress, rows: _rows, ...counts } = summary;
+    await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify({ ...counts, points }, null, 2)}\n`);
+    await fs.writeFile(path.join(dir, 'report.html'), sweepReportHtml(sweep.name, rows, new Date().toISOString()));
+    const failed = points.filter((p) => p.state === 'failed');
+    log(`\n${points.length - failed.length}/${points.length} points done; results: ${path.join(dir, 'results.csv')}`);
     for (const p of failed) log(`  failed ${p.name}: ${p.error ?? ''}`);
     return result;
   } finally {

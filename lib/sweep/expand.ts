@@ -31,8 +31,25 @@ interface ParamPoint {
  * Expands a sweep into its child experiments, in a fixed order: subjects (outermost), then grid
  * keys in file order (the last varies fastest), then zip as one more dimension, then named points.
  * Every point's config is validated with ExperimentSchema; all problems are reported together.
+ * Holds every point at once: for a sweep of any size, use openExpansion and consume its points.
  */
 export function expandSweep(sweep: Sweep, base: ExperimentConfig, sweepFile: string, lineOf: SweepLineOf = () => undefined): SweepPoint[] {
+  return [...openExpansion(sweep, base, sweepFile, lineOf).points()];
+}
+
+/** A sweep checked and counted, whose points are built one at a time when asked for. */
+export interface SweepExpansion {
+  readonly count: number;
+  /**
+   * The points in order, each built and validated as it is yielded, so memory holds one point
+   * (plus the names) whatever the sweep's size. A point with problems is not yielded; after the
+   * last point, every problem is thrown together as one ConfigError.
+   */
+  points(): Generator<SweepPoint, void, undefined>;
+}
+
+/** Checks the sweep's paths, subjects and size, and names every point, without building any config. */
+export function openExpansion(sweep: Sweep, base: ExperimentConfig, sweepFile: string, lineOf: SweepLineOf = () => undefined): SweepExpansion {
   const problem = (origin: readonly PathSegment[], path: string, message: string): ConfigProblem => ({ path, line: lineOf(origin), message });
   const problems = [...checkPaths(sweep, base, problem), ...checkSubjects(sweep, base, problem)];
   if (problems.length > 0) throw new ConfigError(sweepFile, problems);
@@ -52,53 +69,62 @@ export function expandSweep(sweep: Sweep, base: ExperimentConfig, sweepFile: str
     paramPoints.map((point) => ({ subject, point, name: joinName([sweep.name, subject.name ?? '', ...point.nameParts]) })),
   );
   const names = uniqueNames(drafts.map((d) => ({ name: d.name, identity: canonicalJson({ subject: d.subject.name, params: d.point.params }) })));
+  // First position of each name (a map, not indexOf: a sweep of 100,000 points must not take n² steps).
+  const firstIndex = new Map<string, number>();
+  for (const [i, name] of names.entries()) if (!firstIndex.has(name)) firstIndex.set(name, i);
 
-  const points: SweepPoint[] = [];
-  const seen = new Map<string, { origin: readonly PathSegment[]; path: string; message: string; points: string[] }>();
-  for (const [i, draft] of drafts.entries()) {
-    const name = names[i]!;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-      problems.push({ path: 'name', line: lineOf(['name']), message: `point name "${name}" is not a valid experiment name` });
-      continue;
-    }
-    if (names.indexOf(name) !== i) {
-      problems.push({ path: 'name', line: lineOf(['name']), message: `two points would both be named "${name}": their settings are identical` });
-      continue;
-    }
-    let applied: ExperimentConfig = base;
-    for (const [path, value] of Object.entries(draft.point.params)) applied = setAt(applied, path, value);
-    // Validate before selecting subjects, so problems keep the subject indices the sweep file used.
-    const parsed = ExperimentSchema.safeParse({ ...applied, name });
-    if (parsed.success) {
-      const config = { ...parsed.data, subjects: draft.subject.indices.map((index) => parsed.data.subjects[index]!) };
-      points.push({ name, ...(draft.subject.name ? { subject: draft.subject.name } : {}), params: draft.point.params, config });
-      continue;
-    }
-    for (const issue of parsed.error.issues) {
-      const issuePath = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-      for (const key of keys) {
-        const path = key === undefined ? issuePath : [...issuePath, key];
-        const hint = key === undefined ? undefined : closestName(key, Object.keys(Object(safeGet(base, issuePath))));
-        const message = key === undefined ? issue.message : `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
-        const origin = originOf(path, draft.point);
-        const id = `${canonicalJson(origin)}|${formatPath(path)}|${message}`;
-        const entry = seen.get(id) ?? { origin, path: formatPath(path), message, points: [] };
-        entry.points.push(name);
-        seen.set(id, entry);
+  function* points(): Generator<SweepPoint, void, undefined> {
+    const found: ConfigProblem[] = [];
+    const seen = new Map<string, { origin: readonly PathSegment[]; path: string; message: string; points: string[] }>();
+    for (const [i, draft] of drafts.entries()) {
+      const name = names[i]!;
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+        found.push({ path: 'name', line: lineOf(['name']), message: `point name "${name}" is not a valid experiment name` });
+        continue;
+      }
+      if (firstIndex.get(name) !== i) {
+        found.push({ path: 'name', line: lineOf(['name']), message: `two points would both be named "${name}": their settings are identical` });
+        continue;
+      }
+      let applied: ExperimentConfig = base;
+      for (const [path, value] of Object.entries(draft.point.params)) applied = setAt(applied, path, value);
+      // Validate before selecting subjects, so problems keep the subject indices the sweep file used.
+      const parsed = ExperimentSchema.safeParse({ ...applied, name });
+      if (parsed.success) {
+        const config = { ...parsed.data, subjects: draft.subject.indices.map((index) => parsed.data.subjects[index]!) };
+        yield { name, ...(draft.subject.name ? { subject: draft.subject.name } : {}), params: draft.point.params, config };
+        continue;
+      }
+      for (const issue of parsed.error.issues) {
+        const issuePath = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+        for (const key of keys) {
+          const path = key === undefined ? issuePath : [...issuePath, key];
+          const hint = key === undefined ? undefined : closestName(key, Object.keys(Object(safeGet(base, issuePath))));
+          const message = key === undefined ? issue.message : `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+          const origin = originOf(path, draft.point);
+          const id = `${canonicalJson(origin)}|${formatPath(path)}|${message}`;
+          const entry = seen.get(id) ?? { origin, path: formatPath(path), message, points: [] };
+          entry.points.push(name);
+          seen.set(id, entry);
+        }
       }
     }
+    for (const entry of seen.values()) {
+      const more = entry.points.length > 1 ? ` (and ${entry.points.length - 1} more point(s))` : '';
+      found.push(problem(entry.origin, entry.path, `in point "${entry.points[0]}"${more}: ${entry.message}`));
+    }
+    if (found.length > 0) throw new ConfigError(sweepFile, found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   }
-  for (const entry of seen.values()) {
-    const more = entry.points.length > 1 ? ` (and ${entry.points.length - 1} more point(s))` : '';
-    problems.push(problem(entry.origin, entry.path, `in point "${entry.points[0]}"${more}: ${entry.message}`));
-  }
-  if (problems.length > 0) throw new ConfigError(sweepFile, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  return points;
+  return { count, points };
 }
 
-/** Points a sweep may expand to: far more than fit in one workflow input, so expansion never exhausts memory first. */
-export const MAX_SWEEP_POINTS = 10_000;
+/**
+ * Points a sweep may expand to. The points travel through the store a page at a time, so this
+ * bounds the client's expansion time and the names it holds (about 30 s and 100 MB at the limit),
+ * and the one results table built at the end; a larger grid is refused before any point is built.
+ */
+export const MAX_SWEEP_POINTS = 100_000;
 
 /** Subjects × (grid product × zip length + named points), without building any point. */
 export function pointCount(sweep: Sweep, base: ExperimentConfig): number {

@@ -7,7 +7,7 @@ import { loadExperimentConfig } from '../../configs/load';
 import type { ExperimentConfig } from '../../configs/schema';
 import { type Sweep, SweepPointSchema, SweepSchema } from '../../configs/sweep-schema';
 import type { PathSegment } from './dotted-path';
-import { expandSweep, type SweepPoint } from './expand';
+import { openExpansion, type SweepPoint } from './expand';
 import { readConfigText } from '../../configs/config-text';
 import { parseYamlSource, type YamlSource } from '../../configs/yaml-source';
 import { formatKeyPath } from './key-path';
@@ -18,11 +18,16 @@ export interface LoadedSweep {
   readonly points: SweepPoint[];
 }
 
-/** Bytes of a sweep's point configs as JSON: they are the workflow's input, below Temporal's 2 MB limit. */
-export const MAX_SWEEP_INPUT_BYTES = 1536 * 1024;
+/** A sweep file read and checked, its points still to be built (see SweepExpansion.points). */
+export interface OpenedSweep {
+  readonly sweep: Sweep;
+  readonly base: ExperimentConfig;
+  readonly count: number;
+  points(): Generator<SweepPoint, void, undefined>;
+}
 
-/** Reads a sweep file, loads its base experiment and expands it; every problem names `file:line: key.path`. */
-export async function loadSweep(file: string): Promise<LoadedSweep> {
+/** Reads a sweep file and loads its base experiment; every problem names `file:line: key.path`. Points are built as they are consumed. */
+export async function openSweep(file: string): Promise<OpenedSweep> {
   const source = parseYamlSource(await readConfigText(file), file);
   const sweep = parseSweep(source, file);
   const basePath = path.resolve(path.dirname(file), sweep.base);
@@ -33,13 +38,17 @@ export async function loadSweep(file: string): Promise<LoadedSweep> {
     throw new ConfigError(file, [{ path: 'base', line: source.lineOf(['base']), message: `cannot read the base experiment ${basePath} (${code})` }]);
   }
   const base = await loadExperimentConfig(basePath);
-  const points = expandSweep(sweep, base, file, source.lineOf);
-  // Every point's config travels in the sweep workflow's input, which Temporal refuses above 2 MB.
-  const bytes = points.reduce((n, p) => n + Buffer.byteLength(JSON.stringify(p.config)) + Buffer.byteLength(JSON.stringify(p.params)), 0);
-  if (bytes > MAX_SWEEP_INPUT_BYTES) {
-    throw new ConfigError(file, [{ path: '', message: `the sweep's ${points.length} point configs take ${bytes} bytes as JSON; the limit is ${MAX_SWEEP_INPUT_BYTES} bytes, as they travel in the workflow's input (about ${Math.floor((MAX_SWEEP_INPUT_BYTES * points.length) / bytes)} points of this config fit): split the sweep` }]);
-  }
-  return { sweep, base, points };
+  const expansion = openExpansion(sweep, base, file, source.lineOf);
+  return { sweep, base, count: expansion.count, points: () => expansion.points() };
+}
+
+/**
+ * Reads a sweep file and expands every point into memory (validation, small sweeps, tests). The
+ * sweep command streams instead (openSweep), so a sweep's size is bounded by MAX_SWEEP_POINTS only.
+ */
+export async function loadSweep(file: string): Promise<LoadedSweep> {
+  const opened = await openSweep(file);
+  return { sweep: opened.sweep, base: opened.base, points: [...opened.points()] };
 }
 
 /** Validates a parsed sweep file against SweepSchema, reporting every problem at once. */

@@ -1,0 +1,115 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepCommand, sweepWorkflowId } from '../../cli/sweep-command';
+import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
+import { createWorker } from '../../worker';
+import type { SweepResult } from '../../workflows/contracts';
+import { childWorkflowId, POINTS_PER_RUN } from '../../workflows/sweep';
+import { writeTinyConfig } from '../support/tiny-config';
+
+/**
+ * A sweep run for real through its store and Temporal: its points go to the store, the workflow
+ * pages through them and continues as new every `pointsPerRun` points, and every point is a child
+ * experiment workflow that runs each of its stages as an activity. The points differ only in
+ * `description`, which only the report stage reads: after a one-point warm-up every other stage
+ * is a cache hit, and each point renders its own (tiny) report.
+ *
+ * A point costs ~40-190 ms of this machine's CPU (Temporal's events and workflow tasks, eight
+ * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 400 points at 100
+ * a run (four runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000 runs the full
+ * size at the default POINTS_PER_RUN (40 runs; docs/operations.md has the measured time).
+ */
+const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 400);
+const PER_RUN = POINTS >= 10 * POINTS_PER_RUN ? POINTS_PER_RUN : 100;
+const TIMEOUT_MS = Math.max(170_000, POINTS * 400);
+const QUEUE = `sweep-paging-${process.pid}`;
+
+let dir: string;
+let temporal: TemporalDevServer;
+let worker: Worker;
+let running: Promise<void>;
+let client: Client;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-sweep-paging-'));
+  temporal = await startTemporalDevServer({ uiPort: false });
+  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue: QUEUE, concurrency: 16, role: 'all' }));
+  running = worker.run();
+  client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  await writeTinyConfig(dir, 'base', {
+    stimuli: { seed: 2, imageSize: 16, trainImages: 12, testImages: 3, shapes: false, letters: false },
+    subjects: [{ name: 'sim01', source: { type: 'simulated', seed: 5, voxels: 30, trainRepeats: 1, testRepeats: 1, imageryRepeats: 0 } }],
+    reconstruct: { methods: ['icnn-gd'], iterations: 1, ceiling: [], controls: [] },
+  });
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  worker?.shutdown();
+  await running?.catch(() => undefined);
+  await temporal?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function sweep(name: string, descriptions: readonly string[]): Promise<SweepResult> {
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(file, `name: ${name}\nbase: base.yaml\nmax_parallel: 100\ngrid:\n  description: [${descriptions.join(', ')}]\n`);
+  return sweepCommand({ pointsPerRun: PER_RUN, sweepFile: file, connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue: QUEUE, force: [], runsDir: path.join(dir, 'runs'), quiet: true, searchAttributes: false });
+}
+
+/** Every run of a workflow, newest first: each run's first event names the run it continued. */
+async function runHistories(workflowId: string): Promise<Array<{ events: number; inputBytes: number }>> {
+  const runs: Array<{ events: number; inputBytes: number }> = [];
+  let runId: string | undefined;
+  do {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const events = history.events ?? [];
+    const started = events[0]?.workflowExecutionStartedEventAttributes;
+    runs.push({ events: events.length, inputBytes: started?.input?.payloads?.[0]?.data?.byteLength ?? 0 });
+    runId = started?.continuedExecutionRunId || undefined;
+  } while (runId);
+  return runs;
+}
+
+describe(`a sweep of ${POINTS} points`, () => {
+  let result: SweepResult;
+
+  it('starts with only a reference to its points, pages through them and finishes every point', { timeout: TIMEOUT_MS }, async () => {
+    // Warm-up: one point computes every stage but the report; the big sweep then reuses them.
+    const warm = Date.now();
+    expect((await sweep('warm', ['warm'])).points.map((p) => p.state)).toEqual(['done']);
+    const started = Date.now();
+    result = await sweep('big', Array.from({ length: POINTS }, (_, i) => `d${i}`));
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`warm-up ${((started - warm) / 1000).toFixed(1)} s; ${POINTS} points in ${seconds.toFixed(1)} s (${((seconds * 1000) / POINTS).toFixed(1)} ms a point)\n`);
+
+    expect(result.points).toHaveLength(POINTS);
+    expect(result.points.filter((p) => p.state !== 'done')).toEqual([]);
+    // Every point's child experiment ran and returned its scores (one method, seven metrics).
+    expect(result.rows).toHaveLength(POINTS * 7);
+    expect(new Set(result.rows.map((r) => r.point)).size).toBe(POINTS);
+    expect(result.rows.map((r) => r.point).filter((_, i) => i % 7 === 0)).toEqual(result.points.map((p) => p.name));
+    const csv = await fs.readFile(path.join(dir, 'runs', 'big', 'results.csv'), 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(1 + POINTS * 7);
+    // A point picked at random ran as its own child workflow, each stage an activity.
+    const point = result.points[Math.floor(POINTS / 3)]!;
+    const child = await client.workflow.getHandle(childWorkflowId(point.name)).fetchHistory();
+    const stages = (child.events ?? []).flatMap((e) => (e.activityTaskCompletedEventAttributes ? [e.eventId] : []));
+    expect(stages.length).toBe(8);
+  });
+
+  it('keeps every run of the workflow bounded: continue-as-new every pointsPerRun points, carrying references only', { timeout: 60_000 }, async () => {
+    expect(result).toBeDefined();
+    const runs = await runHistories(sweepWorkflowId('big'));
+    process.stdout.write(`${runs.length} runs; events per run ${Math.min(...runs.map((r) => r.events))}-${Math.max(...runs.map((r) => r.events))}; input ${Math.min(...runs.map((r) => r.inputBytes))}-${Math.max(...runs.map((r) => r.inputBytes))} bytes\n`);
+    expect(runs).toHaveLength(Math.ceil(POINTS / PER_RUN));
+    // About 7 events a point, whatever the sweep's size (Temporal's limit is 51,200 a run).
+    for (const run of runs) expect(run.events).toBeLessThan(PER_RUN * 8 + 100);
+    // The input is a reference plus the cursor, never the points (10,000 configs are ~20 MB).
+    for (const run of runs) expect(run.inputBytes).toBeLessThan(16 * 1024);
+  });
+});
