@@ -31,8 +31,11 @@ describe('sweeps too large to expand are refused before they expand', () => {
   it('a million points: refused by count, before any point is built', async () => {
     const grid = ['decode.alpha', 'decode.nFeatures', 'reconstruct.iterations', 'reconstruct.seed', 'stimuli.seed', 'features.seed'].map((k) => `  ${k}: ${values(10)}`).join('\n');
     const started = Date.now();
+    const heap = process.memoryUsage().heapUsed;
     const message = await refusal('million.yaml', `name: big\nbase: base.yaml\ngrid:\n${grid}\n`);
     expect(Date.now() - started).toBeLessThan(2000);
+    // Nothing was expanded: far from the ~10 GB a million built configs would take.
+    expect(process.memoryUsage().heapUsed - heap).toBeLessThan(64 * 1024 * 1024);
     expect(message).toBe(`${path.join(dir, 'million.yaml')}:3: (top level): the sweep expands to 1000000 points; the limit is 100000 (split it into several sweeps)`);
   });
 
