@@ -1,40 +1,27 @@
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelCommand } from '../../cli/cancel-command';
 import { startLocalEngine } from '../../cli/local-engine';
 import { writeRunRecord } from '../../cli/run-record';
 import { loadExperimentConfig } from '../../configs/load';
-import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
+import type { TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import type { ExperimentInput } from '../../workflows/contracts';
-import { createWorker } from '../../worker';
 import { writeTinyConfig } from '../support/tiny-config';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal-harness';
 
+let harness: TemporalHarness;
 let dir: string;
 let temporal: TemporalDevServer;
-let worker: Worker;
-let workerDone: Promise<void>;
 let client: Client;
-const taskQueue = `cancel-${process.pid}`;
+let taskQueue: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-cancel-'));
-  temporal = await startTemporalDevServer({ uiPort: false });
-  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, concurrency: 2 }));
-  workerDone = worker.run();
-  client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  harness = await startTemporalHarness('cancel');
+  ({ dir, temporal, client, taskQueue } = harness);
 });
 
-afterAll(async () => {
-  await client?.connection.close();
-  worker?.shutdown();
-  await workerDone?.catch(() => undefined);
-  await temporal?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness?.stop());
 
 const runsDir = () => path.join(dir, 'runs');
 const cancel = (run: string, extra: { terminate?: boolean } = {}) =>

@@ -1,38 +1,28 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
-import { createWorker } from '../../worker';
+import type { TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { writeTinyConfig } from '../support/tiny-config';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal-harness';
 
 const exec = promisify(execFile);
 const CLIENT = path.resolve(__dirname, '../../dist/client.js');
 
+let harness: TemporalHarness;
 let dir: string;
 let temporal: TemporalDevServer;
-let worker: Worker;
-let workerDone: Promise<void>;
-const queue = `find-${process.pid}`;
+let queue: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-find-'));
+  harness = await startTemporalHarness('find');
+  ({ dir, temporal, taskQueue: queue } = harness);
   await fs.mkdir(path.join(dir, 'host-a'));
   await fs.mkdir(path.join(dir, 'host-b'));
-  temporal = await startTemporalDevServer({ uiPort: false });
-  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue: queue, concurrency: 2 }));
-  workerDone = worker.run();
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerDone?.catch(() => undefined);
-  await temporal?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness?.stop());
 
 /** The CLI in remote mode, run in one "host" folder (each has its own runs/). */
 async function cli(host: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,42 +1,32 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
-import { createWorker } from '../../worker';
+import type { TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { writeTinyConfig } from '../support/tiny-config';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal-harness';
 
 const exec = promisify(execFile);
 const CLIENT = path.resolve(__dirname, '../../dist/client.js');
 
+let harness: TemporalHarness;
 let dir: string;
 let temporal: TemporalDevServer;
 let client: Client;
-let worker: Worker;
-let workerDone: Promise<void>;
+let served: string;
 const children: ChildProcess[] = [];
-const served = `served-${process.pid}`;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-silent-'));
   // No search attributes registered: a cluster nobody has prepared yet.
-  temporal = await startTemporalDevServer({ uiPort: false });
-  client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue: served, concurrency: 2 }));
-  workerDone = worker.run();
+  harness = await startTemporalHarness('silent');
+  ({ dir, temporal, client, taskQueue: served } = harness);
 });
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
-  worker?.shutdown();
-  await workerDone?.catch(() => undefined);
-  await client?.connection.close();
-  await temporal?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
+  await harness?.stop();
 });
 
 /** Starts `deeprecon run` and resolves with its stderr once `count` lines match `pattern`. */

@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import type { TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../cli/run-command';
 import { initBackend } from '../../lib/compute/backend';
@@ -12,31 +11,23 @@ import { decodeStimulusTable, encodeStimulusTable } from '../../lib/formats/stim
 import { imageView } from '../../lib/images/image-batch';
 import { encodePng } from '../../lib/images/png';
 import { selectRows } from '../../lib/linalg/matrix';
-import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
+
 import { trialsToBData } from '../../lib/ingest/trials-to-bdata';
 import { writeBData } from '../../lib/ingest/write-bdata';
-import { createWorker } from '../../worker';
 import { writeTinyConfig } from '../support/tiny-config';
+import { startTemporalHarness, type TemporalHarness } from '../support/temporal-harness';
 
+let harness: TemporalHarness;
 let dir: string;
 let temporal: TemporalDevServer;
-let worker: Worker;
-let workerDone: Promise<void>;
-const taskQueue = `real-${process.pid}`;
+let taskQueue: string;
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-real-'));
-  temporal = await startTemporalDevServer({ uiPort: false });
-  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, concurrency: 2 }));
-  workerDone = worker.run();
+  harness = await startTemporalHarness('real');
+  ({ dir, temporal, taskQueue } = harness);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerDone?.catch(() => undefined);
-  await temporal?.stop();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+afterAll(() => harness?.stop());
 
 function subsetOf(trials: TrialTable, rows: number[]): TrialTable {
   return {
