@@ -1,11 +1,13 @@
 import { cganActivity } from './cgan';
 import { decodeActivity } from './decode';
+import { decodeMerge, decodePlan, decodeShard } from './decode-shards';
 import { evaluateActivity } from './evaluate';
 import { featuresActivity } from './features';
 import { generatorActivity } from './generator';
 import { ingestActivity } from './ingest';
 import { preprocessActivity } from './preprocess';
 import { reconstructActivity } from './reconstruct';
+import { reconstructMerge, reconstructPlan, reconstructShard } from './reconstruct-shards';
 import { reportActivity } from './report';
 import { simulateActivity } from './simulate';
 import { stimuliActivity } from './stimuli';
@@ -23,9 +25,16 @@ export function createActivities() {
     preprocess: preprocessActivity,
     features: featuresActivity,
     decode: decodeActivity,
+    // The sharded form of decode and reconstruct: plan, one activity per shard, merge.
+    decodePlan,
+    decodeShard,
+    decodeMerge,
     generator: generatorActivity,
     cgan: cganActivity,
     reconstruct: reconstructActivity,
+    reconstructPlan,
+    reconstructShard,
+    reconstructMerge,
     evaluate: evaluateActivity,
     report: reportActivity,
     sweepTables,

@@ -113,71 +113,133 @@ function generatorPolicy(model: { readonly allowSymlinksOutside?: boolean }): Fo
   return { allowSymlinksOutside: model.allowSymlinksOutside, allowKey: 'reconstruct.generator.allowSymlinksOutside' };
 }
 
+/** The sets a reconstruct stage writes and the method label of its outputs (`recon.<label>.<set>`). */
+export function reconstructionSets(config: ReconstructConfig, inputNames: readonly string[]): { sets: string[]; label: string; ceiling: boolean } {
+  const { method } = config;
+  const ceilingSets = config.ceilingSets ?? [];
+  const sets = method === 'cgan' ? setsOf(inputNames, 'test.') : ceilingSets.length > 0 ? setsOf(inputNames, 'test.').filter((set) => ceilingSets.includes(set)) : setsOf(inputNames, 'decoded.');
+  const ceiling = ceilingSets.length > 0;
+  const control = config.control;
+  if (ceiling && control) throw new Error('reconstruct: a ceiling is not a chance control');
+  return { sets, ceiling, label: ceiling ? `${method}-ceiling` : control ? `${method}-${control}` : method };
+}
+
+/** Images [start, end) of a set; absent means the whole set. */
+export interface ImageRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Stage `reconstruct`, once per method and variant: `icnn-gd` and `icnn-lbfgs` optimise pixels and
- * `icnn-dgn` a generator's latent so that the CNN features match the decoded ones; `cgan`
- * generates images straight from the test voxels. Writes `recon.<label>.<set>` for every test set,
- * the label being the method, `<method>-ceiling` or `<method>-shuffled`.
+ * What reconstructs images, loaded once per activity: the CNN (and generator) of the iCNN methods,
+ * or the trained cGAN. `run` reconstructs one set's images in `range` exactly as the whole set
+ * would (each image's optimisation depends only on itself and its index in the set).
  */
-export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
-  // A user generator's weights join the cache key, so replacing them recomputes.
-  const model = request.config.generatorModel;
-  const keyed = model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await beforeKey('reconstruct', () => modelFolderFingerprint(model.path, generatorPolicy(model))) } } } : request;
-  return runStage('reconstruct', keyed, async (ctx) => {
-    const { method } = ctx.config;
-    const names = Object.keys(ctx.inputs);
-    const ceilingSets = ctx.config.ceilingSets ?? [];
-    const sets = method === 'cgan' ? setsOf(names, 'test.') : ceilingSets.length > 0 ? setsOf(names, 'test.').filter((set) => ceilingSets.includes(set)) : setsOf(names, 'decoded.');
-    const ceiling = ceilingSets.length > 0;
-    const control = ctx.config.control;
-    if (ceiling && control) throw new Error('reconstruct: a ceiling is not a chance control');
-    const label = ceiling ? `${method}-ceiling` : control ? `${method}-${control}` : method;
-    const write = (set: string, ids: string[], images: ImageBatch) =>
-      ctx.write(`recon.${label}.${set}`, encodeStimulusTable({ ids, sets: ids.map(() => set), images }), 'arrow', [images.count]);
-    const progress = (si: number) => (f: number, message: string) => ctx.progress((si + f) / sets.length, `${set(si)}: ${message}`);
-    const set = (si: number) => sets[si]!;
+export interface Reconstructor {
+  run(set: string, range: ImageRange | undefined, onProgress: (fraction: number, message: string) => void): Promise<{ ids: string[]; images: ImageBatch }>;
+  dispose(): void;
+}
 
-    if (method === 'cgan') {
-      const model = decodeCgan(await ctx.readBytes(ctx.input('cgan')));
-      try {
-        for (const [si, name] of sets.entries()) {
-          const ref = ctx.input(`test.${name}`);
-          const voxels = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
-          const conditions = control ? permutedAcrossImages(voxels.stimulusIds, voxels.values, ctx.config.controlSeed ?? 0) : voxels.values;
-          await write(name, voxels.stimulusIds, generateFromVoxels(model, conditions, { seed: ctx.config.seed, samples: ctx.config.samples ?? 1, outputSize: ctx.config.imageSize }));
-          ctx.progress((si + 1) / sets.length, `${name}: generated`);
-        }
-      } finally {
-        disposeCgan(model);
-      }
-      return { results: { sets } };
-    }
+function rowsOf(m: Matrix, range: ImageRange | undefined): Matrix {
+  return range ? selectRows(m, Array.from({ length: range.end - range.start }, (_, i) => range.start + i)) : m;
+}
 
-    const mean = method === 'icnn-dgn' ? undefined : await trainingMeanImage(ctx);
-    const net = await loadNetwork(ctx.config.network, ctx.config.imageSize);
-    const userModel = ctx.config.generatorModel;
-    const generator: ImageGenerator | undefined =
+function checkRange(set: string, rows: number, range: ImageRange | undefined): void {
+  if (range && (range.start < 0 || range.end > rows || range.start > range.end)) throw new DataError('reconstruct', `images ${range.start}-${range.end} are outside set "${set}" of ${rows}`);
+}
+
+async function openCgan(ctx: StageContext<ReconstructConfig>): Promise<Reconstructor> {
+  const model = decodeCgan(await ctx.readBytes(ctx.input('cgan')));
+  return {
+    async run(set, range) {
+      const ref = ctx.input(`test.${set}`);
+      const voxels = decodeLabelledMatrix(await ctx.readBytes(ref), ref.uri);
+      // One noise stream and one permutation run across the whole set: a cgan shard is a set.
+      if (range && (range.start !== 0 || range.end !== voxels.values.rows)) throw new Error(`reconstruct: cgan generates whole sets, not images ${range.start}-${range.end}`);
+      const conditions = ctx.config.control ? permutedAcrossImages(voxels.stimulusIds, voxels.values, ctx.config.controlSeed ?? 0) : voxels.values;
+      return { ids: voxels.stimulusIds, images: generateFromVoxels(model, conditions, { seed: ctx.config.seed, samples: ctx.config.samples ?? 1, outputSize: ctx.config.imageSize }) };
+    },
+    dispose: () => disposeCgan(model),
+  };
+}
+
+async function openIcnn(ctx: StageContext<ReconstructConfig>, ceiling: boolean): Promise<Reconstructor> {
+  const { method } = ctx.config;
+  const mean = method === 'icnn-dgn' ? undefined : await trainingMeanImage(ctx);
+  const net = await loadNetwork(ctx.config.network, ctx.config.imageSize);
+  const userModel = ctx.config.generatorModel;
+  let generator: ImageGenerator | undefined;
+  try {
+    generator =
       method !== 'icnn-dgn'
         ? undefined
         : userModel
           ? await loadGeneratorFolder(userModel.path, userModel.outputRange, userModel.upperBound, generatorPolicy(userModel))
           : decodeGenerator(await ctx.readBytes(ctx.input('generator')));
+  } catch (error) {
+    net.dispose();
+    throw error;
+  }
+  return {
+    async run(set, range, onProgress) {
+      // Targets are taken for the whole set, then cut: the set's rows are what a range must match.
+      const whole = await targetsOf(ctx, set, net.layerShapes, ceiling);
+      checkRange(set, whole.ids.length, range);
+      const targets = Object.fromEntries(Object.entries(whole.targets).map(([layer, m]) => [layer, rowsOf(m, range)]));
+      const ids = range ? whole.ids.slice(range.start, range.end) : whole.ids;
+      const options = { iterations: ctx.config.iterations, seed: ctx.config.seed, onProgress };
+      const pixelOptions = { ...options, meanImage: mean, start: ctx.config.start, firstImage: range?.start ?? 0 };
+      const images = generator
+        ? await reconstructIcnnDgn(net, generator, targets, options)
+        : method === 'icnn-lbfgs'
+          ? await reconstructIcnnLbfgs(net, targets, pixelOptions)
+          : await reconstructIcnnGd(net, targets, { ...pixelOptions, jitter: Math.round(atImageSize(ctx.config.jitter ?? 0, ctx.config.imageSize)) });
+      return { ids, images };
+    },
+    dispose() {
+      generator?.dispose();
+      net.dispose();
+    },
+  };
+}
+
+/** Opens the method's reconstructor for a stage body (whole stage, shard or merge). */
+export function openReconstructor(ctx: StageContext<ReconstructConfig>, ceiling: boolean): Promise<Reconstructor> {
+  return ctx.config.method === 'cgan' ? openCgan(ctx) : openIcnn(ctx, ceiling);
+}
+
+/** A set's reconstructions as the stage's output table. */
+export function reconstructionTable(set: string, ids: string[], images: ImageBatch): Uint8Array {
+  return encodeStimulusTable({ ids, sets: ids.map(() => set), images });
+}
+
+/** The request with a user generator's weights in its config, so replacing them recomputes. */
+export async function keyedReconstructRequest<R extends StageRequest<ReconstructConfig>>(request: R): Promise<R> {
+  const model = request.config.generatorModel;
+  return model ? { ...request, config: { ...request.config, generatorModel: { ...model, fingerprint: await beforeKey('reconstruct', () => modelFolderFingerprint(model.path, generatorPolicy(model))) } } } : request;
+}
+
+/**
+ * Stage `reconstruct`, once per method and variant: `icnn-gd` and `icnn-lbfgs` optimise pixels and
+ * `icnn-dgn` a generator's latent so that the CNN features match the decoded ones; `cgan`
+ * generates images straight from the test voxels. Writes `recon.<label>.<set>` for every test set,
+ * the label being the method, `<method>-ceiling` or `<method>-shuffled`. This is the whole stage in
+ * one activity; workflows run it as shards (activities/reconstruct-shards.ts), whose merged outputs
+ * are the same bytes.
+ */
+export async function reconstructActivity(request: StageRequest<ReconstructConfig>): Promise<StageResult<{ sets: string[] }>> {
+  return runStage('reconstruct', await keyedReconstructRequest(request), async (ctx) => {
+    const { sets, label, ceiling } = reconstructionSets(ctx.config, Object.keys(ctx.inputs));
+    const reconstructor = await openReconstructor(ctx, ceiling);
     try {
-      for (const [si, name] of sets.entries()) {
-        const { ids, targets } = await targetsOf(ctx, name, net.layerShapes, ceiling);
-        const options = { iterations: ctx.config.iterations, seed: ctx.config.seed, onProgress: progress(si) };
-        const pixelOptions = { ...options, meanImage: mean, start: ctx.config.start };
-        const images = generator
-          ? await reconstructIcnnDgn(net, generator, targets, options)
-          : method === 'icnn-lbfgs'
-            ? await reconstructIcnnLbfgs(net, targets, pixelOptions)
-            : await reconstructIcnnGd(net, targets, { ...pixelOptions, jitter: Math.round(atImageSize(ctx.config.jitter ?? 0, ctx.config.imageSize)) });
-        await write(name, ids, images);
+      for (const [si, set] of sets.entries()) {
+        const { ids, images } = await reconstructor.run(set, undefined, (f, message) => ctx.progress((si + f) / sets.length, `${set}: ${message}`));
+        await ctx.write(`recon.${label}.${set}`, reconstructionTable(set, ids, images), 'arrow', [images.count]);
+        ctx.progress((si + 1) / sets.length, `${set}: done`);
       }
       return { results: { sets } };
     } finally {
-      generator?.dispose();
-      net.dispose();
+      reconstructor.dispose();
     }
   });
 }

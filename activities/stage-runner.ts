@@ -7,8 +7,8 @@ import type { ResultTable } from '../lib/formats/result-tables';
 import { decodeTable, type DecodedTable, encodeTable } from '../lib/store/arrow-table';
 import { openStore } from '../lib/store/open-store';
 import { encodeParquet } from '../lib/store/parquet-table';
-import { changeReason, lineageOf, readCompleteManifest, readLineage, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
-import type { StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
+import { changeReason, lineageOf, readCompleteManifest, readLineage, type StageIdentity, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
+import type { ShardRange, StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
 import { badInputFailure, isBadInput } from './bad-input';
 import { CODE_VERSIONS } from './code-versions';
 
@@ -45,29 +45,79 @@ function activityContext(): Context | undefined {
 }
 
 /**
+ * What a stage's (or one shard's) cache key is computed from. A shard is keyed by the whole
+ * stage's config and inputs plus its range, and filed under `<stage>-shard`, so the stage's own
+ * key, and any result cached before stages were sharded, stay as they were.
+ */
+export function stageIdentity<C>(stage: StageName, request: StageRequest<C>, shard?: ShardRange): StageIdentity {
+  const codeVersion = CODE_VERSIONS[stage];
+  if (!shard) return { stage, codeVersion, config: request.config, inputs: request.inputs };
+  return { stage: `${stage}-shard`, codeVersion, config: { stage: request.config, shard: { group: shard.group, start: shard.start, end: shard.end } }, inputs: request.inputs };
+}
+
+/** The outputs of a shard that completed, found by its key; undefined if it has not (or they are gone). */
+export async function completedShardOutputs<C>(store: ArtifactStore, stage: StageName, request: StageRequest<C>, shard: ShardRange): Promise<Record<string, ArtifactRef> | undefined> {
+  const identity = stageIdentity(stage, request, shard);
+  return (await readCompleteManifest(store, identity.stage, stageKey(identity)))?.manifest.outputs;
+}
+
+/**
+ * The stage's result when the store already holds it complete (and `force` is off), as `runStage`
+ * would return it; else undefined. Lets a sharded stage skip planning and running its shards.
+ */
+export async function cachedStageResult<C, R>(stage: StageName, request: StageRequest<C>): Promise<StageResult<R> | undefined> {
+  if (request.force) return undefined;
+  const started = Date.now();
+  const store = openStore(request.store);
+  const identity = stageIdentity(stage, request);
+  const key = stageKey(identity);
+  const existing = await readCompleteManifest(store, stage, key);
+  if (!existing) return undefined;
+  if (request.experiment) await writeLineage(store, request.experiment, stage, lineageNameOf(request), lineageOf(identity, key));
+  return {
+    stage,
+    subject: request.subject,
+    key,
+    reason: 'cached',
+    seconds: (Date.now() - started) / 1000,
+    backend: existing.manifest.backend,
+    manifest: existing.ref,
+    outputs: existing.manifest.outputs,
+    results: existing.manifest.results as R,
+  };
+}
+
+function lineageNameOf(request: StageRequest<unknown>): string | undefined {
+  return [request.subject, request.variant].filter(Boolean).join('.') || undefined;
+}
+
+/**
  * Runs one stage with content-addressed caching: if a complete manifest exists for this stage's
  * key, returns it without work; otherwise computes, writes outputs under the key's prefix, and
  * writes the manifest last. On failure, the outputs written so far are deleted, and bad input
- * becomes a non-retryable failure.
+ * becomes a non-retryable failure. With `shard`, runs one shard of the stage the same way under
+ * the shard's own key; a shard keeps no lineage (the stage's merge step does).
  */
 export async function runStage<C, R>(
   stage: StageName,
   request: StageRequest<C>,
   body: (ctx: StageContext<C>) => Promise<StageOutput<R>>,
+  shard?: ShardRange,
 ): Promise<StageResult<R>> {
   const started = Date.now();
   const store = openStore(request.store);
-  const codeVersion = CODE_VERSIONS[stage];
-  const identity = { stage, codeVersion, config: request.config, inputs: request.inputs };
+  const identity = stageIdentity(stage, request, shard);
+  const { codeVersion } = identity;
   const key = stageKey(identity);
   const activity = activityContext();
   const lineage = lineageOf(identity, key);
-  const lineageName = [request.subject, request.variant].filter(Boolean).join('.') || undefined;
-  const previous = request.experiment ? await readLineage(store, request.experiment, stage, lineageName) : undefined;
-  const remember = () => (request.experiment ? writeLineage(store, request.experiment, stage, lineageName, lineage) : Promise.resolve());
+  const lineageName = lineageNameOf(request);
+  const experiment = shard ? undefined : request.experiment;
+  const previous = experiment ? await readLineage(store, experiment, stage, lineageName) : undefined;
+  const remember = () => (experiment ? writeLineage(store, experiment, stage, lineageName, lineage) : Promise.resolve());
 
   if (!request.force) {
-    const existing = await readCompleteManifest(store, stage, key);
+    const existing = await readCompleteManifest(store, identity.stage, key);
     if (existing) {
       await remember();
       return {
@@ -89,7 +139,7 @@ export async function runStage<C, R>(
   const outputs: Record<string, ArtifactRef> = {};
   // Each attempt writes under its own folder: a failed attempt then only ever deletes its own
   // files, never those of a concurrent attempt whose manifest already points at them.
-  const prefix = `${stagePrefix(stage, key)}/${randomUUID()}`;
+  const prefix = `${stagePrefix(identity.stage, key)}/${randomUUID()}`;
   const ctx: StageContext<C> = {
     config: request.config,
     subject: request.subject,
@@ -119,7 +169,7 @@ export async function runStage<C, R>(
     },
     progress(fraction, message) {
       if (!activity) return;
-      const details: StageHeartbeat = { stage, subject: request.subject, ...(request.variant ? { variant: request.variant } : {}), fraction, message };
+      const details: StageHeartbeat = { stage, subject: request.subject, ...(request.variant ? { variant: request.variant } : {}), ...(shard ? { shard: shard.index } : {}), fraction, message };
       activity.heartbeat(details);
       if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('cancelled');
     },
@@ -130,10 +180,10 @@ export async function runStage<C, R>(
     const { results } = await body(ctx);
     const seconds = (Date.now() - started) / 1000;
     const manifest = await writeManifest(store, {
-      stage,
+      stage: identity.stage,
       key,
       codeVersion,
-      config: request.config,
+      config: identity.config,
       inputs: request.inputs,
       outputs,
       results,

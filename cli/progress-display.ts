@@ -10,6 +10,21 @@ function bar(fraction: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/** `shards 3/10 ` for a sharded stage, else nothing. */
+function shardText(p: StageProgress): string {
+  return p.shards ? `shards ${p.shards.done}/${p.shards.total} ` : '';
+}
+
+/**
+ * How far a stage is: a sharded stage's finished shards plus the running shards' own fractions,
+ * out of its shards; a plain stage's heartbeat fraction.
+ */
+function fractionOf(p: StageProgress, beats: readonly StageHeartbeat[]): number {
+  if (!p.shards || p.shards.total === 0) return beats[0]?.fraction ?? 0;
+  const running = beats.filter((b) => b.shard !== undefined).reduce((sum, b) => sum + b.fraction, 0);
+  return Math.min(1, (p.shards.done + running) / p.shards.total);
+}
+
 /**
  * Shows stage progress: a redrawn block on a terminal, plain one-per-change lines otherwise
  * (logs, CI), so piped output stays readable.
@@ -25,17 +40,18 @@ export class ProgressDisplay {
   }
 
   update(stages: readonly StageProgress[], heartbeats: readonly StageHeartbeat[]): void {
+    const beatsOf = (p: StageProgress) => heartbeats.filter((h) => h.stage === p.stage && h.subject === p.subject && h.variant === p.variant);
     const lines = stages.map((p) => {
-      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject && h.variant === p.variant);
+      const beats = beatsOf(p);
       switch (p.state) {
         case 'pending':
           return `  ${label(p).padEnd(34)} pending`;
         case 'running':
-          return `  ${label(p).padEnd(34)} ${bar(beat?.fraction ?? 0)} ${beat?.message ?? 'running'}`;
+          return `  ${label(p).padEnd(34)} ${bar(fractionOf(p, beats))} ${shardText(p)}${beats[0]?.message ?? 'running'}`;
         case 'done':
-          return `  ${label(p).padEnd(34)} ${p.reason === 'cached' ? 'cached' : `done in ${(p.seconds ?? 0).toFixed(1)} s (${p.reason})`}`;
+          return `  ${label(p).padEnd(34)} ${p.reason === 'cached' ? 'cached' : `done in ${(p.seconds ?? 0).toFixed(1)} s (${p.reason})`}${p.shards ? `, ${p.shards.total} shards` : ''}`;
         case 'failed':
-          return `  ${label(p).padEnd(34)} FAILED: ${p.error ?? ''}`;
+          return `  ${label(p).padEnd(34)} FAILED: ${shardText(p)}${p.error ?? ''}`;
       }
     });
     if (this.live) {
@@ -46,9 +62,8 @@ export class ProgressDisplay {
     }
     stages.forEach((p, i) => {
       const id = label(p);
-      const beat = heartbeats.find((h) => h.stage === p.stage && h.subject === p.subject && h.variant === p.variant);
       // Plain mode prints a stage when its state changes, and running stages every 10 %.
-      const step = p.state === 'running' ? `running:${Math.floor((beat?.fraction ?? 0) * 10)}` : p.state;
+      const step = p.state === 'running' ? `running:${Math.floor(fractionOf(p, beatsOf(p)) * 10)}` : p.state;
       if (p.state !== 'pending' && this.printed.get(id) !== step) {
         this.printed.set(id, step);
         this.out.write(`${lines[i]}\n`);

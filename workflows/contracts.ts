@@ -1,9 +1,11 @@
 // Types shared by workflows, activities and the CLI. Types only: workflow code imports nothing else.
 import type { ExperimentConfig, StageName, StoreSettings } from '../configs/schema';
 import type { NetworkProvenance } from '../lib/evaluation/network-provenance';
+import type { ShardBatch } from '../lib/sharding/shard-batches';
+import type { ShardPlan, ShardRange } from '../lib/sharding/shard-plan';
 import type { ArtifactRef } from '../lib/store/artifact-ref';
 
-export type { ArtifactRef, ExperimentConfig, NetworkProvenance, StageName, StoreSettings };
+export type { ArtifactRef, ExperimentConfig, NetworkProvenance, ShardBatch, ShardPlan, ShardRange, StageName, StoreSettings };
 
 export type BackendRequest = ExperimentConfig['compute']['backend'];
 
@@ -107,6 +109,67 @@ export interface StageProgress {
   readonly reason?: StageReason;
   readonly seconds?: number;
   readonly error?: string;
+  /** A sharded stage's shards finished (computed or cached) out of its shards in all. */
+  readonly shards?: ShardCount;
+}
+
+export interface ShardCount {
+  readonly done: number;
+  readonly total: number;
+}
+
+/** The stages that split into shards: decode by layer and unit range, reconstruct by set and image range. */
+export type ShardedStage = 'decode' | 'reconstruct';
+
+/** Asks for a sharded stage's plan: its request and the items per shard (in no cache key). */
+export interface PlanRequest<C> extends StageRequest<C> {
+  readonly shardSize: number;
+}
+
+/** A sharded stage's plan, or its whole result when the store already holds it. */
+export interface StagePlan<R> {
+  readonly plan: ShardPlan;
+  readonly cached?: StageResult<R>;
+}
+
+/**
+ * One shard of a stage: the stage's whole request, whose key with the shard's range is the
+ * shard's own cache key, and the range. Carries references only.
+ */
+export interface ShardRequest<C> extends StageRequest<C> {
+  readonly shard: ShardRange;
+  /** Shards of the stage in all (for logs and heartbeats). */
+  readonly shards: number;
+}
+
+/** What a shard returns to its workflow: no artifact references; the merge finds them by key. */
+export interface ShardResult {
+  readonly index: number;
+  readonly key: string;
+  readonly reason: StageReason;
+  readonly seconds: number;
+}
+
+/** The merge step: the stage's request and its plan; it reads every shard's outputs by key. */
+export interface MergeRequest<C> extends StageRequest<C> {
+  readonly plan: ShardPlan;
+}
+
+/** A child workflow's share of a stage's shards. */
+export interface ShardBatchInput {
+  readonly stage: ShardedStage;
+  readonly request: StageRequest<unknown>;
+  readonly plan: ShardPlan;
+  readonly batch: ShardBatch;
+  readonly shards: number;
+  /** Queue of the shard activities (the subject's). */
+  readonly taskQueue: string;
+  readonly heartbeatTimeoutSeconds?: number;
+}
+
+export interface ShardBatchResult {
+  readonly done: number;
+  readonly cached: number;
 }
 
 /** Heartbeat details of a running stage activity. */
@@ -114,6 +177,8 @@ export interface StageHeartbeat {
   readonly stage: StageName;
   readonly subject?: string;
   readonly variant?: string;
+  /** The shard's index, when the heartbeat is one shard's. */
+  readonly shard?: number;
   readonly fraction: number;
   readonly message: string;
 }

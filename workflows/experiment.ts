@@ -1,6 +1,8 @@
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { StageActivities } from '../activities';
+import { ApplicationFailure, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { DEFAULT_SHARD_IMAGES, DEFAULT_SHARD_UNITS } from '../lib/sharding/shard-defaults';
 import { FirstFailure } from './first-failure';
+import { stageActivities, type StageActivityCalls } from './shard-activities';
+import { runShardedStage, type ShardedCalls } from './sharded-stage';
 import { EXPERIMENT_KEY, STAGE_KEY, SUBJECTS_KEY } from './search-attributes';
 import { STAGE_NAMES } from './stage-names';
 import type {
@@ -17,6 +19,11 @@ import type {
 } from './contracts';
 
 export const progressQuery = defineQuery<StageProgress[]>('progress');
+
+export { stageActivities };
+
+/** A stage as one activity, or as a sharded stage (plan, shards, merge) with its shard size. */
+type StageCall<C, R> = ((request: StageRequest<C>) => Promise<StageResult<R>>) | { readonly calls: ShardedCalls<C, R>; readonly shardSize: number; readonly taskQueue: string };
 
 /**
  * One experiment: shared stimulus stages once, then each subject's chain
@@ -71,7 +78,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   async function run<C, R>(
     stage: StageName,
     subject: string | undefined,
-    activity: (req: StageRequest<C>) => Promise<StageResult<R>>,
+    activity: StageCall<C, R>,
     stageConfig: C,
     inputs: Record<string, ArtifactRef>,
     variant?: string,
@@ -79,23 +86,36 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     const index = progress.findIndex((p) => p.stage === stage && p.subject === subject && p.variant === variant);
     progress[index] = { stage, subject, variant, state: 'running' };
     if (input.searchAttributes) upsertSearchAttributes([{ key: STAGE_KEY, value: stage }]);
+    const request: StageRequest<C> = {
+      store: config.store,
+      backend: config.compute.backend,
+      subject,
+      ...(variant ? { variant } : {}),
+      experiment: config.name,
+      config: stageConfig,
+      inputs,
+      force: input.force.includes(stage),
+    };
+    let shards: StageProgress['shards'];
     try {
-      const result = await activity({
-        store: config.store,
-        backend: config.compute.backend,
-        subject,
-        ...(variant ? { variant } : {}),
-        experiment: config.name,
-        config: stageConfig,
-        inputs,
-        force: input.force.includes(stage),
-      });
-      progress[index] = { stage, subject, variant, state: 'done', reason: result.reason, seconds: result.seconds };
+      const result =
+        typeof activity === 'function'
+          ? await activity(request)
+          : await runShardedStage(activity.calls, request, {
+              shardSize: activity.shardSize,
+              taskQueue: activity.taskQueue,
+              heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
+              onShards: (count) => {
+                shards = count;
+                progress[index] = { ...progress[index]!, shards };
+              },
+            });
+      progress[index] = { stage, subject, variant, state: 'done', reason: result.reason, seconds: result.seconds, ...(shards ? { shards } : {}) };
       stages.push({ stage, subject, variant, reason: result.reason, cached: result.reason === 'cached', seconds: result.seconds, key: result.key });
       return result;
     } catch (error) {
       const message = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-      progress[index] = { stage, subject, variant, state: 'failed', error: message };
+      progress[index] = { stage, subject, variant, state: 'failed', error: message, ...(shards ? { shards } : {}) };
       throw error;
     }
   }
@@ -119,7 +139,11 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
 
   const perSubject = config.subjects.map(async (subject) => {
     // A subject's stages run on its own queue when it names one (its data may live on one machine).
+    const queue = subject.taskQueue ?? input.taskQueue;
     const acts = subject.taskQueue ? stageActivities(subject.taskQueue, input.heartbeatTimeoutSeconds) : shared;
+    // Decode shards by layer and unit range, reconstruct by set and image range (docs/architecture.md).
+    const decode = { calls: decodeCalls(acts), shardSize: config.decode.shardUnits ?? DEFAULT_SHARD_UNITS, taskQueue: queue };
+    const reconstruct = { calls: reconstructCalls(acts), shardSize: config.reconstruct.shardImages ?? DEFAULT_SHARD_IMAGES, taskQueue: queue };
     const source = subject.source;
     const trials =
       source.type === 'simulated'
@@ -140,18 +164,20 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
         ceilingMethods.map(async (method) => {
           const icnn = { ...icnnSettings(method), ceilingSets: config.reconstruct.ceiling };
           const trueFeatures = pickPrefixed(features.outputs, 'features.');
-          return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...pixelInputs(method), ...(await dgnInputs(method)) }, `${method}-ceiling`);
+          return run('reconstruct', subject.name, reconstruct, icnn, { ...pickPrefixed(pre.outputs, 'test.'), ...trueFeatures, ...pixelInputs(method), ...(await dgnInputs(method)) }, `${method}-ceiling`);
         }),
       ),
     );
     const decodeInputs = { ...pre.outputs, ...features.outputs };
+    // The shard size changes no value, so it stays out of the stage's config and cache key.
+    const { shardUnits: _shardUnits, ...decodeSettings } = config.decode;
     // The control's decoder is the same fit on image-shuffled labels; it runs beside the real one.
     // Both are awaited together, so a failure of either is observed at once and ends the run
     // (a promise left pending here and rejecting later would fail the workflow task unobserved).
     const [dec, shuffledDec] = await Promise.all([
-      run('decode', subject.name, acts.decode, { ...config.decode, network: config.features }, decodeInputs),
+      run('decode', subject.name, decode, { ...decodeSettings, network: config.features }, decodeInputs),
       shuffledDecoder
-        ? run('decode', subject.name, acts.decode, { ...config.decode, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed, shuffleDecoders: config.reconstruct.controlDecoders }, decodeInputs, 'shuffled')
+        ? run('decode', subject.name, decode, { ...decodeSettings, network: config.features, shuffleImagesSeed: config.reconstruct.controlSeed, shuffleDecoders: config.reconstruct.controlDecoders }, decodeInputs, 'shuffled')
         : undefined,
     ]);
     const cganSettings = { method: 'cgan' as const, seed: config.reconstruct.cgan.seed, network: config.features, imageSize: config.stimuli.imageSize, layers: [] as string[], iterations: 0, samples: config.reconstruct.cgan.samples };
@@ -159,19 +185,19 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
     /** One method's reconstruct stage from decoded features (the real decoder's or the shuffled one's). */
     const fromDecoded = async (method: (typeof methods)[number], decoded: Record<string, ArtifactRef>, variant: string, control?: 'shuffled') => {
       const icnn = { ...icnnSettings(method), ...(control ? { control } : {}) };
-      return run('reconstruct', subject.name, acts.reconstruct, icnn, { ...decoded, ...pickPrefixed(features.outputs, 'stats'), ...pixelInputs(method), ...(await dgnInputs(method)) }, variant);
+      return run('reconstruct', subject.name, reconstruct, icnn, { ...decoded, ...pickPrefixed(features.outputs, 'stats'), ...pixelInputs(method), ...(await dgnInputs(method)) }, variant);
     };
     // Reconstructions from decoded features, the true-feature ceilings and the chance controls do
     // not depend on each other: each starts as soon as its inputs exist, so a free worker never waits.
     const recsDone = Promise.all(
       methods.map(async (method) =>
-        method === 'cgan' ? run('reconstruct', subject.name, acts.reconstruct, cganSettings, await cganInputs(), method) : fromDecoded(method, dec.outputs, method),
+        method === 'cgan' ? run('reconstruct', subject.name, reconstruct, cganSettings, await cganInputs(), method) : fromDecoded(method, dec.outputs, method),
       ),
     );
     const controlsDone = Promise.all(
       controlMethods.map(async (method) =>
         method === 'cgan'
-          ? run('reconstruct', subject.name, acts.reconstruct, { ...cganSettings, control: 'shuffled' as const, controlSeed: config.reconstruct.controlSeed }, await cganInputs(), `${method}-shuffled`)
+          ? run('reconstruct', subject.name, reconstruct, { ...cganSettings, control: 'shuffled' as const, controlSeed: config.reconstruct.controlSeed }, await cganInputs(), `${method}-shuffled`)
           : fromDecoded(method, shuffledDec!.outputs, `${method}-shuffled`, 'shuffled'),
       ),
     );
@@ -212,14 +238,14 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
   };
 }
 
-/** Stage activities on one task queue; a silent worker loses its stage after the heartbeat timeout. */
-export function stageActivities(taskQueue: string, heartbeatTimeoutSeconds = 60) {
-  return proxyActivities<StageActivities>({
-    taskQueue,
-    startToCloseTimeout: '4 hours',
-    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
-  });
+/** decode as plan → shards → merge. */
+function decodeCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['decode']>[0]['config'], { accuracy: LayerAccuracy[] }> {
+  return { stage: 'decode', plan: acts.decodePlan, shard: acts.decodeShard, merge: acts.decodeMerge };
+}
+
+/** reconstruct as plan → shards → merge. */
+function reconstructCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['reconstruct']>[0]['config'], { sets: string[] }> {
+  return { stage: 'reconstruct', plan: acts.reconstructPlan, shard: acts.reconstructShard, merge: acts.reconstructMerge };
 }
 
 function pickPrefixed(refs: Record<string, ArtifactRef>, prefix: string): Record<string, ArtifactRef> {

@@ -1,2 +1,3 @@
 export { experimentWorkflow, progressQuery } from './experiment';
 export { sweepWorkflow } from './sweep';
+export { shardBatchWorkflow } from './shard-batch';

@@ -1,0 +1,151 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal as proto } from '@temporalio/proto';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeActivity } from '../../activities/decode';
+import { reconstructActivity } from '../../activities/reconstruct';
+import { runCommand, workflowIdOf } from '../../cli/run-command';
+import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
+import type { StageManifest } from '../../lib/store/stage-manifest';
+import { createWorker } from '../../worker';
+import type { ShardResult, StageProgress } from '../../workflows/contracts';
+import { writeTinyConfig } from '../support/tiny-config';
+
+type HistoryEvent = proto.api.history.v1.IHistoryEvent;
+
+let dir: string;
+let temporal: TemporalDevServer;
+let worker: Worker;
+let workerDone: Promise<void>;
+const taskQueue = `shards-${process.pid}`;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-shards-'));
+  temporal = await startTemporalDevServer({ uiPort: false });
+  ({ worker } = await createWorker({ address: temporal.address, namespace: 'default', taskQueue, concurrency: 2 }));
+  workerDone = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerDone?.catch(() => undefined);
+  await temporal?.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+// Small shards: several per layer (vgg-mini's conv1 has 16,384 units) and three per 6-image set.
+const SMALL = { decode: { alpha: 10, shardUnits: 4096 }, reconstruct: { methods: ['icnn-gd', 'icnn-dgn', 'cgan'], iterations: 8, shardImages: 2, generator: { epochs: 1 }, cgan: { epochs: 1, batchSize: 16 } } };
+// One shard per layer and per set: the whole stage.
+const WHOLE = { decode: { alpha: 10, shardUnits: 16_777_216 }, reconstruct: { ...SMALL.reconstruct, shardImages: 100_000 } };
+
+async function runTiny(name: string, overrides: Record<string, unknown>) {
+  await fs.mkdir(path.join(dir, name), { recursive: true });
+  const configFile = await writeTinyConfig(path.join(dir, name), name, overrides);
+  return runCommand({ configFile, connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue, force: [], runsDir: path.join(dir, 'runs'), quiet: true });
+}
+
+/** Every complete manifest of one stage in a run's local store, by its variant-free key. */
+async function manifests(name: string, stage: string): Promise<StageManifest[]> {
+  const root = path.join(dir, name, 'artifacts', 'stages', stage);
+  const keys = await fs.readdir(root);
+  const found = await Promise.all(keys.map((k) => fs.readFile(path.join(root, k, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as StageManifest).catch(() => undefined)));
+  return found.filter((m): m is StageManifest => m !== undefined);
+}
+
+const hashes = (m: StageManifest) => Object.fromEntries(Object.entries(m.outputs).map(([n, ref]) => [n, ref.sha256]));
+
+function decoded<T>(payloads: proto.api.common.v1.IPayloads | null | undefined): T | undefined {
+  const first = payloads?.payloads?.[0];
+  return first ? defaultPayloadConverter.fromPayload<T>(first) : undefined;
+}
+
+/** The shard activities a history completed: their type and result. */
+function completedShards(events: readonly HistoryEvent[]): { type: string; result: ShardResult }[] {
+  const types = new Map<string, string>();
+  const out: { type: string; result: ShardResult }[] = [];
+  for (const e of events) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled) types.set(String(e.eventId), scheduled.activityType?.name ?? '');
+    const completed = e.activityTaskCompletedEventAttributes;
+    const type = completed ? types.get(String(completed.scheduledEventId)) : undefined;
+    if (completed && type?.endsWith('Shard')) out.push({ type, result: decoded<ShardResult>(completed.result)! });
+  }
+  return out;
+}
+
+describe('sharded decode and reconstruct', () => {
+  it('write the same bytes as one shard per layer and set, and as the unsharded stage', async () => {
+    const small = await runTiny('small', SMALL);
+    const whole = await runTiny('whole', WHOLE);
+    expect(small.scores).toEqual(whole.scores);
+    expect(small.decoding).toEqual(whole.decoding);
+    for (const stage of ['decode', 'reconstruct']) {
+      const a = await manifests('small', stage);
+      const b = await manifests('whole', stage);
+      // The shard size is in no stage key: both stores hold the same keys, with the same bytes.
+      expect(a.map((m) => m.key).sort()).toEqual(b.map((m) => m.key).sort());
+      expect(a.length).toBeGreaterThanOrEqual(stage === 'decode' ? 2 : 7);
+      for (const m of a) expect(hashes(m)).toEqual(hashes(b.find((x) => x.key === m.key)!));
+    }
+    // Small shards really were many: more shard manifests than stages.
+    expect((await manifests('small', 'decode-shard')).length).toBe(2 * (4 + 4 + 2 + 2 + 1 + 1 + 1 + 1));
+    expect((await manifests('whole', 'decode-shard')).length).toBe(2 * 8);
+
+    // The unsharded activities, run again on a copy of the store, write the same bytes too.
+    await fs.cp(path.join(dir, 'small', 'artifacts'), path.join(dir, 'copy', 'artifacts'), { recursive: true });
+    const store = { type: 'local' as const, path: path.join(dir, 'copy', 'artifacts') };
+    for (const m of await manifests('small', 'decode')) {
+      const again = await decodeActivity({ store, backend: 'auto', config: m.config as Parameters<typeof decodeActivity>[0]['config'], inputs: m.inputs, force: true });
+      expect(Object.fromEntries(Object.entries(again.outputs).map(([n, ref]) => [n, ref.sha256]))).toEqual(hashes(m));
+    }
+    const pixels = (await manifests('small', 'reconstruct')).filter((m) => (m.config as { method: string }).method !== 'icnn-dgn');
+    for (const m of pixels) {
+      const again = await reconstructActivity({ store, backend: 'auto', config: m.config as Parameters<typeof reconstructActivity>[0]['config'], inputs: m.inputs, force: true });
+      expect(Object.fromEntries(Object.entries(again.outputs).map(([n, ref]) => [n, ref.sha256]))).toEqual(hashes(m));
+    }
+  }, 900_000);
+
+  it('reuses the shards a stopped run finished, and shows shards done out of total', async () => {
+    const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    const overrides = { ...SMALL, reconstruct: { ...SMALL.reconstruct, methods: ['icnn-gd'], iterations: 60, shardImages: 1 }, decode: { alpha: 10, shardUnits: 1024 } };
+    const first = runTiny('resume', overrides).catch((error: unknown) => error);
+    const handle = client.workflow.getHandle(workflowIdOf('resume'));
+    // Stop the run once a few reconstruct shards have finished, while others are still running.
+    let progress: StageProgress[] = [];
+    for (let i = 0; ; i++) {
+      expect(i).toBeLessThan(3000);
+      const events = (await handle.fetchHistory().catch(() => ({ events: [] }))).events ?? [];
+      if (completedShards(events).filter((s) => s.type === 'reconstructShard').length >= 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    progress = await handle.query<StageProgress[]>('progress');
+    // The query shows each sharded reconstruct stage's shards done out of its six.
+    const sharded = progress.filter((p) => p.stage === 'reconstruct' && p.shards);
+    expect(sharded.length).toBeGreaterThan(0);
+    expect(sharded.every((p) => p.shards!.total === 6)).toBe(true);
+    expect(sharded.reduce((n, p) => n + p.shards!.done, 0)).toBeGreaterThanOrEqual(3);
+    const decodeDone = progress.find((p) => p.stage === 'decode' && !p.variant);
+    expect(decodeDone?.state).toBe('done');
+    expect(decodeDone?.shards).toEqual({ done: 58, total: 58 });
+    const before = completedShards((await handle.fetchHistory()).events ?? []).filter((s) => s.type === 'reconstructShard').length;
+    await handle.terminate('stopped by the test mid-stage');
+    await first;
+
+    const second = await runTiny('resume', overrides);
+    expect(second.stages.some((s) => s.stage === 'report')).toBe(true);
+    const shards = completedShards((await client.workflow.getHandle(workflowIdOf('resume')).fetchHistory()).events ?? []);
+    const recon = shards.filter((s) => s.type === 'reconstructShard');
+    // Per reconstruct stage with shards (icnn-gd, its ceiling, its control): six shards each. The
+    // shards the first run finished come back from the cache; the rest run now.
+    const cached = recon.filter((s) => s.result.reason === 'cached').length;
+    expect(cached).toBeGreaterThanOrEqual(before);
+    expect(recon.length - cached).toBeGreaterThan(0);
+    // Decode finished in the first run: the second run's decode is one cached stage, no shards.
+    expect(shards.filter((s) => s.type === 'decodeShard')).toHaveLength(0);
+    await client.connection.close();
+  }, 900_000);
+});
