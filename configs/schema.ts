@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE } from './name-rule';
 import { METRICS } from '../lib/evaluation/metric-names';
 import { START_IMAGES } from '../lib/reconstruction/start-image';
+import { DEFAULT_SHARD_IMAGES, DEFAULT_SHARD_UNITS } from '../lib/sharding/shard-defaults';
 import { sameNetwork, sameNetworkMessage } from '../lib/evaluation/network-provenance';
 import { bdataFilesProblems } from './bdata-files';
 
@@ -155,6 +156,12 @@ export const DecodeSchema = z.strictObject({
   trainOn: z.enum(['trials', 'averages']).default('trials'),
   /** Layers to decode; empty means every layer of the network. */
   layers: z.array(z.string().min(1)).default([]),
+  /**
+   * Units per decode shard: each layer's units are cut into ranges of this many, each its own
+   * activity (any worker takes it) cached on its own. Changes no value and no cache key. A
+   * multiple of 1,024, so voxel selection's blocks of units are the same as in the whole layer.
+   */
+  shardUnits: z.int().min(1024).max(16_777_216).multipleOf(1024).default(DEFAULT_SHARD_UNITS),
 });
 
 export const RECONSTRUCTION_METHODS = ['icnn-gd', 'icnn-lbfgs', 'icnn-dgn', 'cgan'] as const;
@@ -170,6 +177,11 @@ export const ReconstructSchema = z.strictObject({
   /** Layers whose decoded features the image must match; empty means every decoded layer. */
   layers: z.array(z.string().min(1)).default([]),
   iterations: z.int().min(1).max(10000).default(200),
+  /**
+   * Images per reconstruct shard, within each method and set: each batch is its own activity,
+   * cached on its own. Changes no value and no cache key. cgan generates whole sets.
+   */
+  shardImages: z.int().min(1).max(100_000).default(DEFAULT_SHARD_IMAGES),
   seed: seed.default(3),
   /**
    * icnn-gd: random shift of up to this many pixels before each step, in pixels of a 224-px image
