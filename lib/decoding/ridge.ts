@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { choleskyInPlace, choleskySolveColumnsInPlace } from '../linalg/cholesky';
 import { columnMeans, createMatrix, type Matrix } from '../linalg/matrix';
+import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
+import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 
 export interface RidgeOptions {
   /** Ridge penalty (> 0), on the scale of the centred training Gram matrix. */
@@ -23,7 +25,8 @@ const DEFAULT_CHUNK_COLUMNS = 8192;
  *   primal (p < n): M = Xtest_c (XcᵀXc + αI)⁻¹ Xcᵀ
  * M · Yc is then taken a column chunk at a time, so neither the p × units weight matrix nor a
  * second full copy of Y ever exists. Gram matrices and products run in float32 on the tfjs
- * backend the caller initialised; the Cholesky solve runs in float64.
+ * backend the caller initialised; the Cholesky solve runs in float64 (in TensorFlow's own kernels
+ * on the native backend, see lib/linalg/native-ridge-solve.ts; in JavaScript elsewhere).
  */
 export async function decodeLayerRidge(Xtrain: Matrix, Ytrain: Matrix, Xtests: Matrix[], o: RidgeOptions): Promise<Matrix[]> {
   if (Xtrain.rows !== Ytrain.rows) {
@@ -129,6 +132,11 @@ function projectionMatrix(
   alpha: number,
 ): tf.Tensor2D {
   const dual = n <= p;
+  if (nativeOpsAvailable()) {
+    const z = nativeRidgeSolve(xc, n, p, xTestC, nTest, alpha, dual);
+    if (!z) throw new Error('decodeLayerRidge: regularised Gram matrix is not positive definite; increase alpha');
+    return projectionFromSolution(z, xc, n, p, nTest, dual);
+  }
   // Transposes are materialised and every product is a plain A·B: the wasm backend's
   // transposeA/transposeB matMul paths measured 15–30x slower than an explicit transpose.
   const [gram, cross] = tf.tidy(() => {
@@ -150,9 +158,14 @@ function projectionMatrix(
   }
   // Solve A Z = crossᵀ: Z = A⁻¹ Bᵀ (dual, n × nTest) or Z = A⁻¹ Xtest_cᵀ (primal, p × nTest).
   const z = solveSpd(regularisedGram(gramData, size, alpha), transpose(crossData, nTest, size), size, nTest);
+  return projectionFromSolution(z, xc, n, p, nTest, dual);
+}
+
+/** M from Z (size × nTest): Zᵀ (dual) or Zᵀ Xcᵀ (primal). */
+function projectionFromSolution(z: Float64Array, xc: Float32Array, n: number, p: number, nTest: number, dual: boolean): tf.Tensor2D {
+  const size = dual ? n : p;
   const zt = Float32Array.from(transpose(z, size, nTest));
   if (dual) return tf.tensor2d(zt, [nTest, n]);
-  // Primal: M = Zᵀ Xcᵀ.
   return tf.tidy(() => tf.matMul(tf.tensor2d(zt, [nTest, p]), tf.transpose(tf.tensor2d(xc, [n, p]))));
 }
 

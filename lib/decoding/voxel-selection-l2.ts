@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { choleskyInPlace, choleskySolveColumnsInPlace, choleskySolveInPlace } from '../linalg/cholesky';
 import { createMatrix, type Matrix } from '../linalg/matrix';
+import { nativeOpsAvailable } from '../linalg/native-tensorflow';
+import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
+import { nativeSpdSolve } from '../linalg/native-spd-solve';
 import { batchedCholeskyF32 } from './batched-cholesky';
 import { fillExactSystem, refineSolution, type SelectionSystem } from './mixed-precision-solve';
 
@@ -14,14 +17,18 @@ export interface VoxelSelectionL2Options {
   /** Units whose systems are factored together on the backend (default 32). */
   batchUnits?: number;
   /**
-   * 'mixed': batched float32 factorisation on the backend, refined in float64 to the float64
-   * solution; 'float64': one float64 Cholesky per unit in JavaScript. 'auto' (default): mixed on
-   * the native backend, float64 elsewhere (wasm's and cpu's batched products are slower than the
-   * JavaScript factorisation: 99 against 27 ms per 501² system measured on wasm).
+   * 'native': each batch of systems factored in float64 by TensorFlow's own Cholesky kernel (the
+   * native backend only; the batch is spread over its threads); 'mixed': batched float32
+   * factorisation from tfjs products, refined in float64 to the float64 solution; 'float64': one
+   * float64 Cholesky per unit in JavaScript. 'auto' (default): native on the native backend,
+   * float64 elsewhere (wasm's and cpu's batched products are slower than the JavaScript
+   * factorisation: 99 against 27 ms per 501² system measured on wasm).
    */
-  solver?: 'auto' | 'mixed' | 'float64';
+  solver?: VoxelSelectionSolver;
   onProgress?: (fraction: number, message: string) => void;
 }
+
+export type VoxelSelectionSolver = 'auto' | 'native' | 'mixed' | 'float64';
 
 /** A fitted FastL2LiR-style decoder: sparse (k weights per unit) with selection, dense without. */
 export interface VoxelSelectionModel {
@@ -113,9 +120,10 @@ function validate(X: Matrix, Y: Matrix, Xtests: Matrix[], o: VoxelSelectionL2Opt
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`voxel-selection L2: chunkUnits must be a positive integer, got ${chunk}`);
   const batch = o.batchUnits ?? DEFAULT_BATCH_UNITS;
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`voxel-selection L2: batchUnits must be a positive integer, got ${batch}`);
-  if (o.solver !== undefined && !['auto', 'mixed', 'float64'].includes(o.solver)) {
-    throw new Error(`voxel-selection L2: unknown solver '${String(o.solver)}' (auto, mixed, float64)`);
+  if (o.solver !== undefined && !['auto', 'native', 'mixed', 'float64'].includes(o.solver)) {
+    throw new Error(`voxel-selection L2: unknown solver '${String(o.solver)}' (auto, native, mixed, float64)`);
   }
+  if (o.solver === 'native' && !nativeOpsAvailable()) throw new Error(`voxel-selection L2: solver 'native' needs the tensorflow backend`);
   Xtests.forEach((t, i) => checkTest(t, X.cols, i));
 }
 
@@ -152,7 +160,8 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
   const chunk = o.chunkUnits ?? DEFAULT_CHUNK_UNITS;
   const batch = Math.min(o.batchUnits ?? DEFAULT_BATCH_UNITS, chunk);
   const solver = o.solver ?? 'auto';
-  const mixed = solver === 'mixed' || (solver === 'auto' && tf.getBackend() === 'tensorflow');
+  const native = solver === 'native' || (solver === 'auto' && nativeOpsAvailable());
+  const mixed = solver === 'mixed';
   const progress = o.onProgress ?? (() => {});
   const xs = columnStats(X.data, n, p, 0, p);
   progress(0, `computing XᵀX (${n} trials, ${p} voxels)`);
@@ -172,6 +181,8 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
     const rhs = new Float64Array(batch * s);
     const single = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
     const factors = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
+    // The batch's float64 systems (lower triangles) for the native factorisation.
+    const exactBatch = native ? new Float64Array(batch * s * s) : new Float64Array(0);
     const exact = new Float64Array(s * s);
     const x = new Float64Array(s);
     const work = new Float64Array(s);
@@ -209,7 +220,18 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
           const sel = voxels.subarray(bi * k, (bi + 1) * k);
           sel.set(order.subarray(0, k));
           sel.sort();
-          gatherSystem(gram, p, sel, xs.mean, systemOf(bi), zc, zBase, my, rhs, bi * s, mixed ? single : undefined, bi * s * s);
+          if (native) gatherExactSystem(gram, p, sel, xs.mean, n, o.alpha, exactBatch, bi * s * s, zc, zBase, my, rhs, bi * s);
+          else gatherSystem(gram, p, sel, xs.mean, systemOf(bi), zc, zBase, my, rhs, bi * s, mixed ? single : undefined, bi * s * s);
+        }
+        if (native) {
+          const solved = nativeSpdSolve(exactBatch, rhs, count, s, 1);
+          for (let bi = 0; bi < count; bi++) {
+            if (solved) x.set(solved.subarray(bi * s, (bi + 1) * s));
+            // TensorFlow rejects a whole batch for one bad system: find it with the JavaScript solver.
+            else solveExactInPlace(exactBatch.subarray(bi * s * s, (bi + 1) * s * s), exact, rhs.subarray(bi * s, (bi + 1) * s), x, s, c0 + b0 + bi);
+            visit(c0 + b0 + bi, voxels.subarray(bi * k, (bi + 1) * k), x);
+          }
+          continue;
         }
         const factored = mixed
           ? batchedCholeskyF32(single.subarray(0, count * s * s), count, s, FACTOR_BLOCK, factors.subarray(0, count * s * s))
@@ -269,6 +291,14 @@ async function lowerGram(xcT: Float32Array, xc: tf.Tensor2D, n: number, p: numbe
   return gram;
 }
 
+/** x = A⁻¹b by a float64 Cholesky of `system` (lower triangle, s × s) copied into `work`; throws if A is not SPD. */
+function solveExactInPlace(system: Float64Array, work: Float64Array, b: Float64Array, x: Float64Array, s: number, unit: number): void {
+  work.set(system.subarray(0, s * s));
+  if (!choleskyInPlace(work, s)) throw new Error(`voxel-selection L2: system of unit ${unit} is not positive definite; increase alpha`);
+  x.set(b.subarray(0, s));
+  choleskySolveInPlace(work, s, x);
+}
+
 /**
  * Half-width of the |r| band around the k-th largest within which float32 correlations may rank
  * voxels differently from float64 ones (accumulation error grows ~√n; generous by design, since
@@ -318,6 +348,50 @@ function gatherSystem(
     rhs[rhsAt + a] = zc[zBase + va]! + n * mx[va]! * my;
   }
   if (single) single[singleAt + k * s + k] = n + alpha;
+  rhs[rhsAt + k] = n * my;
+}
+
+/**
+ * For one unit, in one pass over its rows of the Gram matrix: the lower triangle of the whole
+ * float64 system of mixed-precision-solve.ts, Gc_II + n m mᵀ + αI bordered by [n mᵀ, n + α], at
+ * `at` in `out` (s × s row-major; the upper triangle is left as it was: the factorisation never
+ * reads it), and the right-hand side as gatherSystem writes it. Reading each Gram row once matters:
+ * the rows are far apart in a matrix much larger than the caches, so the gather is memory-bound.
+ */
+function gatherExactSystem(
+  gram: Float32Array,
+  p: number,
+  voxels: Int32Array,
+  mx: Float64Array,
+  n: number,
+  alpha: number,
+  out: Float64Array,
+  at: number,
+  zc: Float32Array,
+  zBase: number,
+  my: number,
+  rhs: Float64Array,
+  rhsAt: number,
+): void {
+  const k = voxels.length;
+  const s = k + 1;
+  const last = at + k * s;
+  for (let a = 0; a < k; a++) {
+    const va = voxels[a]!;
+    const ga = va * p;
+    const ma = mx[va]!;
+    const nma = n * ma;
+    const row = at + a * s;
+    // voxels are ascending, so gram[va, vb] with vb ≤ va lies in the computed (lower) triangle.
+    for (let b = 0; b < a; b++) {
+      const vb = voxels[b]!;
+      out[row + b] = gram[ga + vb]! + nma * mx[vb]!;
+    }
+    out[row + a] = gram[ga + va]! + nma * ma + alpha;
+    out[last + a] = nma;
+    rhs[rhsAt + a] = zc[zBase + va]! + nma * my;
+  }
+  out[last + k] = n + alpha;
   rhs[rhsAt + k] = n * my;
 }
 
@@ -458,6 +532,13 @@ function augmentedRidgeRows(X: Matrix, Raug: Float32Array, r: number, alpha: num
   const pa = X.cols + 1;
   const xa = augment(X.data, n, X.cols);
   const dual = n <= pa;
+  if (nativeOpsAvailable()) {
+    const z = nativeRidgeSolve(xa, n, pa, Raug, r, alpha, dual);
+    if (!z) throw new Error('voxel-selection L2: ridge system is not positive definite; increase alpha');
+    const zt = Float32Array.from(transposeF32(z, dual ? n : pa, r));
+    if (dual) return tf.tensor2d(zt, [r, n]);
+    return tf.tidy(() => tf.matMul(tf.tensor2d(zt, [r, pa]), tf.tensor2d(transposeF32(xa, n, pa), [pa, n])));
+  }
   const [gram, cross] = tf.tidy(() => {
     const Xa = tf.tensor2d(xa, [n, pa]);
     const XaT = tf.tensor2d(transposeF32(xa, n, pa), [pa, n]);

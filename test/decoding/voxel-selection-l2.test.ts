@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { initBackend } from '../../lib/compute/backend';
+import { initBackend, nativeAvailable } from '../../lib/compute/backend';
 import { batchedCholeskyF32 } from '../../lib/decoding/batched-cholesky';
 import { decodeVoxelSelectionL2, fitVoxelSelectionL2, selectLargest } from '../../lib/decoding/voxel-selection-l2';
 import { choleskyInPlace, choleskySolveInPlace } from '../../lib/linalg/cholesky';
@@ -249,5 +249,56 @@ describe('batchedCholeskyF32', () => {
       }
       expect(worst / scale).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe.skipIf(!nativeAvailable())('native solver (float64 Cholesky in TensorFlow, batched)', () => {
+  beforeAll(async () => {
+    await initBackend('tensorflow');
+  });
+
+  /** As the mixed solver's problem: systems larger than a few SIMD widths, several batches, one partial. */
+  function wide(seed: number, offset: number): { X: Matrix; Y: Matrix; T: Matrix } {
+    const rnd = new Random(seed);
+    const [n, p, q] = [160, 120, 9];
+    const X = createMatrix(n, p, new Float32Array(n * p).map(() => offset + rnd.normal()));
+    const Y = createMatrix(n, q, new Float32Array(n * q).map((_, i) => X.data[Math.floor(i / q) * p + (i % q) * 3]! + 0.5 * rnd.normal()));
+    const T = createMatrix(4, p, new Float32Array(4 * p).map(() => offset + rnd.normal()));
+    return { X, Y, T };
+  }
+
+  it.each([
+    ['centred data', 0],
+    ['a large voxel offset', 300],
+  ])('gives the JavaScript float64 solver’s predictions to 1e-9 with %s', async (_, offset) => {
+    const { X, Y, T } = wide(21, offset);
+    const o = { alpha: 10, nFeatures: 90, batchUnits: 4 };
+    const [native] = await decodeVoxelSelectionL2(X, Y, [T], { ...o, solver: 'native' });
+    const [exact] = await decodeVoxelSelectionL2(X, Y, [T], { ...o, solver: 'float64' });
+    const ref = bruteForce(X, Y, T, o.alpha, o.nFeatures);
+    expect(maxRelativeDiff(native!, ref.pred)).toBeLessThan(1e-5);
+    let worst = 0;
+    let scale = 0;
+    exact!.data.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - native!.data[i]!));
+      scale = Math.max(scale, Math.abs(v));
+    });
+    expect(worst / scale).toBeLessThan(1e-9);
+    // 'auto' takes the native solver on this backend.
+    const [auto] = await decodeVoxelSelectionL2(X, Y, [T], o);
+    expect(Array.from(auto!.data)).toEqual(Array.from(native!.data));
+  });
+
+  it('matches brute force with few voxels and on plain ridge (dual and primal) on this backend', async () => {
+    const { X, Y, T } = problem(1);
+    const [few] = await decodeVoxelSelectionL2(X, Y, [T], { alpha: ALPHA, nFeatures: 5 });
+    expect(maxRelativeDiff(few!, bruteForce(X, Y, T, ALPHA, 5).pred)).toBeLessThan(1e-5);
+    const offset = problem(3, 0.7);
+    const [all] = await decodeVoxelSelectionL2(offset.X, offset.Y, [offset.T], { alpha: ALPHA, nFeatures: P });
+    expect(maxRelativeDiff(all!, bruteForce(offset.X, offset.Y, offset.T, ALPHA, P).pred)).toBeLessThan(1e-4);
+    const narrow = createMatrix(N, 6, new Float32Array(N * 6).map((_, i) => X.data[Math.floor(i / 6) * P + (i % 6)]!));
+    const narrowT = createMatrix(T.rows, 6, new Float32Array(T.rows * 6).map((_, i) => T.data[Math.floor(i / 6) * P + (i % 6)]!));
+    const model = await fitVoxelSelectionL2(narrow, Y, { alpha: ALPHA, nFeatures: 6 });
+    expect(maxRelativeDiff(model.predict(narrowT), bruteForce(narrow, Y, narrowT, ALPHA, 6).pred)).toBeLessThan(1e-4);
   });
 });

@@ -1,0 +1,67 @@
+import { attr, cast, matMul, release, run, uploadF32, uploadF64, uploadInt32, type Handle } from './native-tensorflow';
+import { solveHandles } from './native-spd-solve';
+
+/**
+ * The one linear solve behind a ridge fit whose units all share a penalty, done entirely inside
+ * TensorFlow on the native backend:
+ *   dual   (G = X Xᵀ, n × n):  Z = (G + αI)⁻¹ X Tᵀ
+ *   primal (G = XᵀX, p × p):   Z = (G + αI)⁻¹ Tᵀ
+ * for X (n × p) and row vectors T (m × p), both float32. The Gram matrix and X Tᵀ are float32
+ * products (multi-threaded); G + αI is factored and solved in float64. Nothing of size n² crosses
+ * into JavaScript, whose single-threaded float64 Cholesky used to be most of a ridge fit.
+ *
+ * Returns Z (size × m, row-major, float64), or undefined when G + αI is not positive definite.
+ */
+export function nativeRidgeSolve(x: Float32Array, n: number, p: number, t: Float32Array, m: number, alpha: number, dual: boolean): Float64Array | undefined {
+  if (x.length !== n * p || t.length !== m * p) throw new Error(`nativeRidgeSolve: expected ${n}×${p} and ${m}×${p} values, got ${x.length} and ${t.length}`);
+  const handles: (Handle | undefined)[] = [];
+  const keep = (h: Handle | undefined): Handle => {
+    handles.push(h);
+    return h!;
+  };
+  try {
+    const X = keep(uploadF32(x, [n, p]));
+    const T = keep(uploadF32(t, [m, p]));
+    const gram = keep(dual ? matMul(X, X, 'float32', false, true) : matMul(X, X, 'float32', true, false));
+    // Right-hand sides as columns: X Tᵀ (n × m) or Tᵀ (p × m).
+    const cross = keep(dual ? matMul(X, T, 'float32', false, true) : transpose2d(T));
+    const A = keep(addToDiagonal(keep(cast(gram, 'float32', 'float64')), alpha));
+    const B = keep(cast(cross, 'float32', 'float64'));
+    return solveHandles(A, B);
+  } finally {
+    release(...handles);
+  }
+}
+
+/** A (square, float64) with α added to its diagonal. */
+function addToDiagonal(A: Handle, alpha: number): Handle {
+  const diagonalIndex = uploadI32Scalar(0);
+  const zero = uploadF64(new Float64Array([0]), []);
+  const shift = uploadF64(new Float64Array([alpha]), []);
+  let diagonal: Handle | undefined;
+  let shifted: Handle | undefined;
+  try {
+    [diagonal] = run('MatrixDiagPartV3', [attr.type('T', 'float64')], [A, diagonalIndex, zero]);
+    [shifted] = run('AddV2', [attr.type('T', 'float64')], [diagonal!, shift]);
+    return run('MatrixSetDiagV3', [attr.type('T', 'float64')], [A, shifted!, diagonalIndex])[0]!;
+  } finally {
+    release(diagonalIndex, zero, shift, diagonal, shifted);
+  }
+}
+
+function transpose2d(h: Handle): Handle {
+  const perm = uploadI32([1, 0], [2]);
+  try {
+    return run('Transpose', [attr.type('T', 'float32'), attr.int32Type('Tperm')], [h, perm])[0]!;
+  } finally {
+    release(perm);
+  }
+}
+
+function uploadI32Scalar(v: number): Handle {
+  return uploadInt32(Int32Array.of(v), []);
+}
+
+function uploadI32(values: number[], shape: number[]): Handle {
+  return uploadInt32(Int32Array.from(values), shape);
+}
