@@ -5,6 +5,7 @@ import { NativeConnection, type TLSConfig, Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { type StageLog, stageLogInterceptor } from './activities/stage-log';
 import { createSweepPagingActivities } from './activities/sweep-paging';
+import { workerFailureInterceptor } from './activities/worker-failure';
 import { type BackendName, initBackend } from './lib/compute/backend';
 import { unreachableServer } from './lib/engine/unreachable-server';
 
@@ -52,7 +53,8 @@ export async function createWorker(settings: WorkerSettings): Promise<{ worker: 
   const worker = await Worker.create({
     connection,
     identity,
-    ...(settings.stageLog ? { interceptors: { activity: [stageLogInterceptor(identity, settings.stageLog)] } } : {}),
+    // Outermost first: errors get the identity after the stage log has printed them (which names it already).
+    interceptors: { activity: [workerFailureInterceptor(identity), ...(settings.stageLog ? [stageLogInterceptor(identity, settings.stageLog)] : [])] },
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     ...(role === 'activities' ? {} : { workflowsPath: workflowsPath() }),
