@@ -12,15 +12,20 @@ import {
   Table,
   tableFromIPC,
   tableToIPC,
+  Uint8,
   Utf8,
   vectorFromArray,
   type Vector,
 } from 'apache-arrow';
 import { createMatrix, type Matrix } from '../linalg/matrix';
+import { checkTensorShape, type TensorShape, tensorFieldMetadata, tensorShapeOf } from './fixed-shape-tensor';
 
 /**
  * The column kinds our artifacts use. A matrix is a fixed-size-list<float32> column: one row per
- * sample, so pyarrow, polars and DuckDB read it as an ordinary list column.
+ * sample, so pyarrow, polars and DuckDB read it as an ordinary list column. With `tensor`, each
+ * row is a tensor of that shape (a conv layer's H×W×C features), recorded as Arrow's canonical
+ * `arrow.fixed_shape_tensor` extension so pyarrow rebuilds the ndarray. `bytes` is the same for
+ * uint8 tensors (8-bit images): `rows` tensors of `tensor.shape`, row after row.
  */
 export type Column =
   | { kind: 'utf8'; values: readonly string[] }
@@ -29,7 +34,8 @@ export type Column =
   | { kind: 'float64'; values: Float64Array }
   | { kind: 'bool'; values: Uint8Array }
   | { kind: 'binary'; values: readonly Uint8Array[] }
-  | { kind: 'matrix'; values: Matrix };
+  | { kind: 'matrix'; values: Matrix; tensor?: TensorShape }
+  | { kind: 'bytes'; values: Uint8Array; rows: number; tensor: TensorShape };
 
 /** Raised when bytes are not a readable Arrow file or lack an expected column. */
 export class ArrowFormatError extends Error {
@@ -40,7 +46,37 @@ export class ArrowFormatError extends Error {
 }
 
 function columnLength(column: Column): number {
-  return column.kind === 'matrix' ? column.values.rows : column.values.length;
+  if (column.kind === 'matrix') return column.values.rows;
+  if (column.kind === 'bytes') return column.rows;
+  return column.values.length;
+}
+
+/** A fixed_size_list column of `rows` lists of `size` values each, over one flat buffer. */
+function fixedSizeListVector(values: Float32Array | Uint8Array, rows: number, size: number): Vector {
+  const child = values instanceof Float32Array
+    ? makeData({ type: new Float32(), length: rows * size, nullCount: 0, data: values })
+    : makeData({ type: new Uint8(), length: rows * size, nullCount: 0, data: values });
+  const type = new FixedSizeList(size, new Field('item', child.type, false));
+  return makeVector(makeData({ type, length: rows, nullCount: 0, child }));
+}
+
+/** The field metadata of a tensor column (checked against its list size); none for the others. */
+function fieldMetadata(name: string, column: Column): Map<string, string> | undefined {
+  if (column.kind === 'matrix' && column.tensor) {
+    checkTensorShape(column.tensor, column.values.cols, `encodeTable: column ${name}`);
+    return tensorFieldMetadata(column.tensor);
+  }
+  if (column.kind === 'bytes') {
+    const size = column.rows === 0 ? 0 : column.values.length / column.rows;
+    if (!Number.isInteger(size) || (column.rows === 0 && column.values.length !== 0)) throw new Error(`encodeTable: column ${name} has ${column.values.length} bytes for ${column.rows} rows`);
+    checkTensorShape(column.tensor, column.rows === 0 ? tensorElements(column.tensor) : size, `encodeTable: column ${name}`);
+    return tensorFieldMetadata(column.tensor);
+  }
+  return undefined;
+}
+
+function tensorElements(tensor: TensorShape): number {
+  return tensor.shape.reduce((a, b) => a * b, 1);
 }
 
 function toVector(column: Column): Vector {
@@ -57,12 +93,10 @@ function toVector(column: Column): Vector {
       return vectorFromArray(Array.from(column.values, (v) => v !== 0), new Bool());
     case 'binary':
       return vectorFromArray([...column.values], new Binary());
-    case 'matrix': {
-      const m = column.values;
-      const child = makeData({ type: new Float32(), length: m.rows * m.cols, nullCount: 0, data: m.data });
-      const type = new FixedSizeList(m.cols, new Field('item', new Float32(), false));
-      return makeVector(makeData({ type, length: m.rows, nullCount: 0, child }));
-    }
+    case 'matrix':
+      return fixedSizeListVector(column.values.data, column.values.rows, column.values.cols);
+    case 'bytes':
+      return fixedSizeListVector(column.values, column.rows, tensorElements(column.tensor));
   }
 }
 
@@ -72,18 +106,23 @@ export function encodeTable(columns: Record<string, Column>, metadata: Record<st
   if (names.length === 0) throw new Error('encodeTable: at least one column is needed');
   const length = columnLength(columns[names[0]!]!);
   const vectors: Record<string, Vector> = {};
+  const fieldMetadataByName = new Map<string, Map<string, string>>();
   for (const name of names) {
     const column = columns[name]!;
     if (columnLength(column) !== length) {
       throw new Error(`encodeTable: column ${name} has ${columnLength(column)} rows, expected ${length}`);
     }
+    const extension = fieldMetadata(name, column);
+    if (extension) fieldMetadataByName.set(name, extension);
     vectors[name] = toVector(column);
   }
   const table = new Table(vectors);
-  const withMetadata = new Table(
-    new Schema(table.schema.fields, new Map(Object.entries(metadata))),
-    table.batches,
-  );
+  // Extension metadata lives on the field; the schema written is this one, so it carries it.
+  const fields = table.schema.fields.map((f) => {
+    const extension = fieldMetadataByName.get(f.name);
+    return extension ? new Field(f.name, f.type, f.nullable, extension) : f;
+  });
+  const withMetadata = new Table(new Schema(fields, new Map(Object.entries(metadata))), table.batches);
   return tableToIPC(withMetadata, 'file');
 }
 
@@ -150,26 +189,50 @@ export class DecodedTable {
     });
   }
 
-  /** A fixed-size-list<float32> column as a dense matrix (copied into one buffer). */
-  matrix(name: string): Matrix {
-    const v = this.column(
-      name,
-      (t) => t instanceof FixedSizeList && String((t as FixedSizeList).children[0]?.type) === 'Float32',
-      'fixed_size_list<float32>',
-    );
-    const cols = (v.type as FixedSizeList).listSize;
-    const out = new Float32Array(v.length * cols);
+  has(name: string): boolean {
+    return this.table.schema.fields.some((f) => f.name === name);
+  }
+
+  /** Copies a fixed_size_list column's values, row after row, into one buffer. */
+  private flatList<T extends Float32Array | Uint8Array>(v: Vector, make: (n: number) => T): T {
+    const size = (v.type as FixedSizeList).listSize;
+    const out = make(v.length * size);
     let row = 0;
     for (const chunk of v.data as Data<FixedSizeList>[]) {
       const child = chunk.children[0]!;
-      const values = (child.values as Float32Array).subarray(
-        (child.offset + chunk.offset * cols),
-        (child.offset + (chunk.offset + chunk.length) * cols),
-      );
-      out.set(values, row * cols);
+      out.set((child.values as T).subarray(child.offset + chunk.offset * size, child.offset + (chunk.offset + chunk.length) * size), row * size);
       row += chunk.length;
     }
-    return createMatrix(v.length, cols, out);
+    return out;
+  }
+
+  private listOf(name: string, item: 'Float32' | 'Uint8'): Vector {
+    return this.column(name, (t) => t instanceof FixedSizeList && String((t as FixedSizeList).children[0]?.type) === item, `fixed_size_list<${item.toLowerCase()}>`);
+  }
+
+  /** A fixed-size-list<float32> column as a dense matrix (copied into one buffer); a tensor column's rows flattened. */
+  matrix(name: string): Matrix {
+    const v = this.listOf(name, 'Float32');
+    return createMatrix(v.length, (v.type as FixedSizeList).listSize, this.flatList(v, (n) => new Float32Array(n)));
+  }
+
+  /** A fixed-size-list<uint8> column's bytes, row after row. */
+  bytes(name: string): Uint8Array {
+    return this.flatList(this.listOf(name, 'Uint8'), (n) => new Uint8Array(n));
+  }
+
+  /**
+   * The tensor shape a fixed_size_list column declares (`arrow.fixed_shape_tensor`); undefined
+   * for a plain list column, as files written before shapes were recorded have.
+   */
+  tensorShape(name: string): TensorShape | undefined {
+    const v = this.column(name, (t) => t instanceof FixedSizeList, 'fixed_size_list');
+    const field = this.table.schema.fields.find((f) => f.name === name)!;
+    try {
+      return tensorShapeOf(field.metadata, (v.type as FixedSizeList).listSize, `column "${name}"`);
+    } catch (error) {
+      throw new ArrowFormatError(this.source, (error as Error).message);
+    }
   }
 }
 
