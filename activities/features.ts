@@ -4,7 +4,7 @@ import { extractFeatures } from '../lib/features/cnn';
 import { modelFolderFingerprint } from '../lib/features/model-folder';
 import { weightsFileFingerprint } from '../lib/features/weights-file';
 import { loadNetwork } from '../lib/features/networks';
-import { encodeLabelledMatrix } from '../lib/formats/labelled-matrix';
+import { encodeLabelledMatrix, layerTensorShape } from '../lib/formats/labelled-matrix';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
 import { selectRows } from '../lib/linalg/matrix';
 import { featureStd } from '../lib/reconstruction/feature-scaling';
@@ -42,7 +42,7 @@ export async function featuresActivity(request: StageRequest<FeaturesConfig>): P
       const std0 = new Float64Array(cnn.layerNames.length);
       for (const [i, name] of cnn.layerNames.entries()) {
         const values = features[name]!;
-        await ctx.write(`features.${name}`, encodeLabelledMatrix({ stimulusIds: stimuli.ids, values }, { layer: name }), 'arrow', [values.rows, values.cols]);
+        await ctx.write(`features.${name}`, encodeLabelledMatrix({ stimulusIds: stimuli.ids, values, shape: layerTensorShape(cnn.layerShapes[name]!) }, { layer: name }), 'arrow', [values.rows, values.cols]);
         std0[i] = featureStd(selectRows(values, trainRows), cnn.layerShapes[name]!);
         layers.push({ name, units: values.cols });
         ctx.progress(0.9 + (0.1 * (i + 1)) / cnn.layerNames.length, `wrote ${name}`);
