@@ -19,11 +19,11 @@ import { writeTinyConfig } from '../support/tiny-config';
  * is a cache hit, and each point renders its own (tiny) report.
  *
  * A point costs ~40-190 ms of this machine's CPU (Temporal's events and workflow tasks, eight
- * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 400 points at 100
- * a run (four runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000 runs the full
+ * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 300 points at 100
+ * a run (three runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000 runs the full
  * size at the default POINTS_PER_RUN (40 runs; docs/operations.md has the measured time).
  */
-const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 400);
+const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 300);
 const PER_RUN = POINTS >= 10 * POINTS_PER_RUN ? POINTS_PER_RUN : 100;
 const TIMEOUT_MS = Math.max(170_000, POINTS * 400);
 const QUEUE = `sweep-paging-${process.pid}`;
