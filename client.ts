@@ -14,6 +14,7 @@ import { runCommand } from './cli/run-command';
 import { serverCommand } from './cli/server-command';
 import { statusCommand } from './cli/status-command';
 import { sweepCommand } from './cli/sweep-command';
+import { uiCommand, withWebUi } from './cli/ui-command';
 import { validateCommand, validateForJson } from './cli/validate-command';
 import { workerCommand } from './cli/worker-command';
 
@@ -27,6 +28,7 @@ const RUN_FLAGS = {
   workers: { type: 'string', default: 'auto' },
   verbose: { type: 'boolean', default: false },
   'no-worker-seconds': { type: 'string' },
+  ui: { type: 'boolean', default: false },
 } as const;
 
 /** Local worker processes: one per core unless told otherwise (a Node process computes on one core). */
@@ -71,6 +73,20 @@ function runSettings(values: ReturnType<typeof parse<typeof RUN_FLAGS>>['values'
   };
 }
 
+/** `--ui`: the command runs on a local engine that serves Temporal's web UI (cli/ui-command.ts). */
+function maybeWithUi<T>(values: { ui: boolean; address?: string; 'state-dir': string; namespace: string; quiet: boolean }, command: () => Promise<T>): Promise<T> {
+  if (!values.ui) return command();
+  if (values.address !== undefined) throw new UsageError('--ui is for the local engine; a cluster serves its own web UI (`deeprecon server` prints its address)');
+  return withWebUi({ stateDir: values['state-dir'], namespace: values.namespace, log: (line) => process.stdout.write(`${line}\n`) }, command);
+}
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} must be a port number`);
+  return n;
+}
+
 function positional(positionals: string[], what: string): string {
   const value = positionals[0];
   if (!value) throw new UsageError(`missing ${what}`);
@@ -95,18 +111,16 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'run': {
       const { values, positionals } = parse(rest, RUN_FLAGS);
-      await runCommand({
-        configFile: positional(positionals, 'config file'),
-        ...runSettings(values, stagesFrom(undefined, values.force)),
-      });
+      const configFile = positional(positionals, 'config file');
+      const settings = runSettings(values, stagesFrom(undefined, values.force));
+      await maybeWithUi(values, () => runCommand({ configFile, ...settings }));
       return;
     }
     case 'sweep': {
       const { values, positionals } = parse(rest, RUN_FLAGS);
-      const result = await sweepCommand({
-        sweepFile: positional(positionals, 'sweep file'),
-        ...runSettings(values, stagesFrom(undefined, values.force)),
-      });
+      const sweepFile = positional(positionals, 'sweep file');
+      const settings = runSettings(values, stagesFrom(undefined, values.force));
+      const result = await maybeWithUi(values, () => sweepCommand({ sweepFile, ...settings }));
       if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
       return;
     }
@@ -145,13 +159,16 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parse(rest, { ...RUN_FLAGS, from: { type: 'string' } });
       const settings = runSettings(values, stagesFrom(values.from, values.force));
       // The file this machine started it from; else the input the server recorded (another machine's run, a sweep point).
-      const found = await runToRerun(settings.connection, values['runs-dir'], positional(positionals, 'run name'));
-      if (found.kind === 'sweep') {
-        const result = await sweepCommand({ ...('file' in found ? { sweepFile: found.file } : { recordedInput: found.input }), ...settings });
-        if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
-        return;
-      }
-      await runCommand({ ...('file' in found ? { configFile: found.file } : { recordedConfig: found.config }), ...settings });
+      const run = positional(positionals, 'run name');
+      await maybeWithUi(values, async () => {
+        const found = await runToRerun(settings.connection, values['runs-dir'], run);
+        if (found.kind === 'sweep') {
+          const result = await sweepCommand({ ...('file' in found ? { sweepFile: found.file } : { recordedInput: found.input }), ...settings });
+          if (result.points.some((p) => p.state === 'failed')) process.exitCode = 1;
+          return;
+        }
+        await runCommand({ ...('file' in found ? { configFile: found.file } : { recordedConfig: found.config }), ...settings });
+      });
       return;
     }
     case 'cancel': {
@@ -160,6 +177,12 @@ async function main(argv: string[]): Promise<void> {
       const done = report.outcome === 'cancelled' || report.outcome === 'terminated' || report.outcome === 'already-finished';
       (done ? process.stdout : process.stderr).write(`${report.message}\n`);
       if (!done) process.exitCode = 1;
+      return;
+    }
+    case 'ui': {
+      const { values } = parse(rest, { namespace: { type: 'string', default: 'default' }, 'state-dir': { type: 'string', default: '.deeprecon' }, 'ui-port': { type: 'string' } });
+      const uiPort = port(values['ui-port'], '--ui-port');
+      await uiCommand({ stateDir: values['state-dir'], namespace: values.namespace, ...(uiPort !== undefined ? { uiPort } : {}), log: (line) => process.stdout.write(`${line}\n`) });
       return;
     }
     case 'worker': {

@@ -13,7 +13,8 @@ const CONNECTION = `connection: --address HOST:PORT --namespace NS --task-queue 
   --state-dir DIR (local engine state, default .deeprecon)  --runs-dir DIR (default runs)
   --quiet`;
 
-const RUN_OUTPUT = `--verbose             the worker's full warning for every failed attempt, with its stack
+const RUN_OUTPUT = `--ui                  run on a local engine that serves Temporal's web UI on loopback; prints its URL
+  --verbose             the worker's full warning for every failed attempt, with its stack
   --search-attributes   maintain the Deeprecon* search attributes (checked before the run starts)
   --no-worker-seconds S say "waiting: no worker on queue …" once a task waited S s (default 30)
   --heartbeat-timeout S a silent worker's stage is retried elsewhere after S s (default 60)`;
@@ -30,11 +31,10 @@ stage is reused when its config, inputs and code are unchanged.
 
   --force               recompute every stage
   --workers N           local worker processes (default auto: one per core)
-  --ui                  start the local engine with Temporal's web UI on loopback and print its URL
   ${RUN_OUTPUT}
 ${CONNECTION}
 stages: ${STAGE_NAMES.join(' → ')}`,
-  sweep: `usage: deeprecon sweep <sweep.yaml> [--force] [--workers N]
+  sweep: `usage: deeprecon sweep <sweep.yaml> [--force] [--workers N] [--ui]
 
 Runs every point of a sweep file (docs/sweeps.md) as child workflows and writes
 runs/<sweep>/results.{csv,arrow,parquet}, summary.json and report.html.
@@ -82,7 +82,7 @@ Starts the local engine with Temporal's web UI on loopback (or finds the one a r
 
   --ui-port PORT        the web UI's port (default: a free one)
   --state-dir DIR       local engine state (default .deeprecon)  --namespace NS`,
-  rerun: `usage: deeprecon rerun <run> [--from STAGE] [--force]
+  rerun: `usage: deeprecon rerun <run> [--from STAGE] [--force] [--ui]
 
 Runs an experiment or sweep again from the file it was started from (or, for a run started on
 another machine, from the config its history recorded); only failed or changed stages recompute.

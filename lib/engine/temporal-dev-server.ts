@@ -32,6 +32,8 @@ export interface TemporalDevServer {
   /** host:port of the frontend, for Connection.connect / NativeConnection.connect. */
   readonly address: string;
   readonly namespace: string;
+  /** The web UI's URL on loopback (http://127.0.0.1:PORT), when the UI runs; it answered before this resolved. */
+  readonly uiUrl?: string;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -62,19 +64,22 @@ async function startOnce(o: TemporalDevServerOptions): Promise<TemporalDevServer
     fs.mkdirSync(path.dirname(path.resolve(o.dbFile)), { recursive: true });
     args.push('--db-filename', path.resolve(o.dbFile));
   }
-  if (o.uiPort === undefined || o.uiPort === false) args.push('--headless');
-  else args.push('--ui-port', String(o.uiPort === 0 ? await freePort() : o.uiPort));
+  const uiPort = o.uiPort === undefined || o.uiPort === false ? undefined : o.uiPort === 0 ? await freePort() : o.uiPort;
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  // Loopback also when bound to every interface: this URL is for this machine's browser and checks.
+  const uiUrl = uiPort === undefined ? undefined : `http://127.0.0.1:${uiPort}`;
   // "default" always exists; the CLI only needs to be told about extra namespaces.
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const [name, type] of Object.entries(o.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
 
   const server = spawnServer(binary, args, o.logFile);
-  await awaitReady(server, () => waitUntilReady(address, namespace, () => server.exitReason(), o.logFile));
-  return { address, namespace, process: server.child, stop: () => stopProcess(server.child) };
+  await awaitReady(server, () => waitUntilReady(address, namespace, () => server.exitReason(), o.logFile, uiUrl));
+  return { address, namespace, ...(uiUrl ? { uiUrl } : {}), process: server.child, stop: () => stopProcess(server.child) };
 }
 
-/** Ready = frontend answers GetSystemInfo and the namespace can be described (it is registered asynchronously). */
-async function waitUntilReady(address: string, namespace: string, exitReason: () => string | undefined, logFile: string | undefined): Promise<void> {
+/** Ready = frontend answers GetSystemInfo, the namespace can be described (it is registered asynchronously), and the UI, if any, answers. */
+async function waitUntilReady(address: string, namespace: string, exitReason: () => string | undefined, logFile: string | undefined, uiUrl: string | undefined): Promise<void> {
   let connection: Connection | undefined;
   try {
     await waitFor(
@@ -82,6 +87,8 @@ async function waitUntilReady(address: string, namespace: string, exitReason: ()
         connection ??= await Connection.connect({ address, connectTimeout: '2s' });
         await connection.workflowService.getSystemInfo({});
         await connection.workflowService.describeNamespace({ namespace });
+        // A URL printed for a person must open at once: the UI server starts after the frontend.
+        if (uiUrl !== undefined && !(await fetch(uiUrl, { signal: AbortSignal.timeout(2000) })).ok) throw new Error(`web UI at ${uiUrl} not answering yet`);
         return true;
       },
       { what: `Temporal dev server at ${address} (namespace ${namespace})`, timeoutMs: READY_TIMEOUT_MS, logFile, abort: exitReason },
