@@ -6,7 +6,8 @@
  * Run: npx tsc -p tsconfig.json && node dist/bench/decoders.js [--trials 1200] [--voxels 2000]
  *      [--units 1000] [--nfeat 500] [--test-rows 50] [--alpha 100] [--repeats 1]
  *      [--backend auto|wasm|cpu] [--skip-ridge] [--with-reference] [--python PATH]
- *      [--solver auto|mixed|float64] [--cholesky]
+ *      [--solver auto|native|mixed|float64] [--cholesky]
+ * Each of the --repeats rounds times ours, then the reference (one run each), back to back.
  * The reference needs a Python with fastl2lir==0.11 'numpy<2.4' threadpoolctl tqdm: by default the
  * venv .deeprecon/bench-py, or the interpreter given by --python.
  */
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { CholeskyDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import { initBackend, type BackendName } from '../lib/compute/backend';
 import { decodeLayerRidge } from '../lib/decoding/ridge';
-import { decodeVoxelSelectionL2 } from '../lib/decoding/voxel-selection-l2';
+import { decodeVoxelSelectionL2, type VoxelSelectionSolver } from '../lib/decoding/voxel-selection-l2';
 import { choleskyInPlace, choleskySolveInPlace } from '../lib/linalg/cholesky';
 import { createMatrix, type Matrix } from '../lib/linalg/matrix';
 import { Random } from '../lib/random';
@@ -35,7 +36,7 @@ interface BenchOptions {
   withReference: boolean;
   cholesky: boolean;
   python: string;
-  solver: 'auto' | 'mixed' | 'float64';
+  solver: VoxelSelectionSolver;
 }
 
 const DATA_DIR = join('.deeprecon', 'bench-data');
@@ -114,15 +115,13 @@ function writeData(o: BenchOptions, X: Matrix, Y: Matrix, T: Matrix): void {
   writeFileSync(join(DATA_DIR, 'meta.json'), JSON.stringify(meta));
 }
 
-async function timed<T>(repeats: number, run: () => Promise<T>): Promise<{ median: number; runs: number[]; result: T }> {
-  const runs: number[] = [];
-  let result: T | undefined;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    result = await run();
-    runs.push((performance.now() - t0) / 1000);
-  }
-  return { median: median(runs), runs, result: result! };
+/** Wall seconds of one run, and CPU seconds of this process over it (all threads, TensorFlow's included). */
+async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; cpu: number; result: T }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await run();
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, result };
 }
 
 interface ReferenceRun {
@@ -130,19 +129,22 @@ interface ReferenceRun {
   runs: number[];
   pred: Float32Array;
   peakMiB?: number;
+  /** CPU seconds of the fastl2lir fit and prediction (all threads). */
+  cpu?: number;
   /** The centred numpy ridge, when asked for. */
   ridge?: { median: number; runs: number[]; pred: Float32Array };
 }
 
 /** Python FastL2LiR (and, with ridge, a centred numpy ridge) on the files in DATA_DIR; predictions come back through pred.bin. */
 function runReference(o: BenchOptions, ridge: boolean): ReferenceRun {
-  const args = [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', String(o.repeats), ...(ridge ? ['--ridge'] : [])];
+  const args = [join('bench', 'fastl2lir_reference.py'), '--data', DATA_DIR, '--repeats', '1', ...(ridge ? ['--ridge'] : [])];
   const child = spawnSync(o.python, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`fastl2lir reference failed (${child.error?.message ?? `exit ${child.status}`}):\n${child.stderr}`);
   const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as {
     median: number;
     seconds: number[];
     peakMiB?: number;
+    cpuSeconds?: number[];
     ridgeMedian?: number;
     ridgeSeconds?: number[];
   };
@@ -155,6 +157,7 @@ function runReference(o: BenchOptions, ridge: boolean): ReferenceRun {
     runs: report.seconds,
     pred: read('pred.bin'),
     ...(report.peakMiB ? { peakMiB: report.peakMiB } : {}),
+    ...(report.cpuSeconds?.length ? { cpu: median(report.cpuSeconds) } : {}),
     ...(report.ridgeMedian !== undefined ? { ridge: { median: report.ridgeMedian, runs: report.ridgeSeconds ?? [], pred: read('ridge_pred.bin') } } : {}),
   };
 }
@@ -209,25 +212,59 @@ async function main(): Promise<void> {
   if (o.withReference) writeData(o, X, Y, T);
   console.log(`${o.trials} trials x ${o.voxels} voxels -> ${o.units} units, nFeatures ${o.nfeat}, alpha ${o.alpha}, ${o.testRows} test rows, backend ${backend}`);
 
-  const vs = await timed(o.repeats, () => decodeVoxelSelectionL2(X, Y, [T], { alpha: o.alpha, nFeatures: o.nfeat, solver: o.solver }));
   const peak = () => `${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GiB`;
   const perUnit = (seconds: number) => `${((seconds / o.units) * 1000).toFixed(2)} ms/unit`;
   const runs = (r: number[]) => r.map((s) => s.toFixed(2)).join(', ');
-  console.log(`voxel-selection L2 (ours): median ${vs.median.toFixed(2)} s = ${perUnit(vs.median)} (runs ${runs(vs.runs)}); peak RSS so far ${peak()}`);
-  let ridge: Awaited<ReturnType<typeof timed<Matrix[]>>> | undefined;
-  if (!o.skipRidge) {
-    ridge = await timed(o.repeats, () => decodeLayerRidge(X, Y, [T], { alpha: o.alpha }));
-    console.log(`ridge, all voxels (ours): median ${ridge.median.toFixed(2)} s = ${(o.units / ridge.median).toFixed(0)} units/s (runs ${runs(ridge.runs)}); peak RSS so far ${peak()}`);
+  // Each repeat runs ours and then the reference back to back, so a pair shares the machine's
+  // load of the moment (other jobs come and go); the ratios are taken per pair, then their median.
+  const vs: number[] = [];
+  const vsCpu: number[] = [];
+  const ridge: number[] = [];
+  const refs: ReferenceRun[] = [];
+  let vsPred: Matrix | undefined;
+  let ridgePred: Matrix | undefined;
+  for (let r = 0; r < o.repeats; r++) {
+    const v = await timed(() => decodeVoxelSelectionL2(X, Y, [T], { alpha: o.alpha, nFeatures: o.nfeat, solver: o.solver }));
+    vs.push(v.seconds);
+    vsCpu.push(v.cpu);
+    vsPred = v.result[0]!;
+    console.log(`[${r + 1}/${o.repeats}] voxel-selection L2 (ours): ${v.seconds.toFixed(2)} s = ${perUnit(v.seconds)}, CPU ${v.cpu.toFixed(1)} s; peak RSS so far ${peak()}`);
+    if (!o.skipRidge) {
+      const g = await timed(() => decodeLayerRidge(X, Y, [T], { alpha: o.alpha }));
+      ridge.push(g.seconds);
+      ridgePred = g.result[0]!;
+      console.log(`[${r + 1}/${o.repeats}] ridge, all voxels (ours): ${g.seconds.toFixed(2)} s, CPU ${g.cpu.toFixed(1)} s`);
+    }
+    if (o.withReference) {
+      const ref = runReference(o, !o.skipRidge);
+      refs.push(ref);
+      console.log(
+        `[${r + 1}/${o.repeats}] fastl2lir 0.11: ${ref.median.toFixed(2)} s = ${perUnit(ref.median)}, CPU ${ref.cpu?.toFixed(1) ?? '?'} s (fastl2lir / ours ${(ref.median / v.seconds).toFixed(2)}x)` +
+          (ref.ridge ? `; numpy ridge ${ref.ridge.median.toFixed(2)} s (numpy / ours ${(ref.ridge.median / ridge.at(-1)!).toFixed(2)}x)` : ''),
+      );
+    }
   }
-  if (o.withReference) {
-    const ref = runReference(o, ridge !== undefined);
-    const agree = agreement(vs.result[0]!.data, ref.pred, o.units);
-    console.log(`fastl2lir 0.11 (python): median ${ref.median.toFixed(2)} s = ${perUnit(ref.median)} (runs ${runs(ref.runs)}); python peak RSS ${ref.peakMiB ? `${(ref.peakMiB / 1024).toFixed(2)} GiB` : '?'}`);
-    console.log(`voxel selection, ours / fastl2lir time: ${(vs.median / ref.median).toFixed(3)} (fastl2lir / ours: ${(ref.median / vs.median).toFixed(2)}x)`);
+  console.log(`voxel-selection L2 (ours): median ${median(vs).toFixed(2)} s = ${perUnit(median(vs))} (runs ${runs(vs)}); peak RSS ${peak()}`);
+  if (ridge.length) console.log(`ridge, all voxels (ours): median ${median(ridge).toFixed(2)} s = ${(o.units / median(ridge)).toFixed(0)} units/s (runs ${runs(ridge)})`);
+  if (refs.length) {
+    const refTimes = refs.map((r) => r.median);
+    const peakRef = Math.max(...refs.map((r) => r.peakMiB ?? 0));
+    const agree = agreement(vsPred!.data, refs.at(-1)!.pred, o.units);
+    console.log(`fastl2lir 0.11 (python): median ${median(refTimes).toFixed(2)} s = ${perUnit(median(refTimes))} (runs ${runs(refTimes)}); python peak RSS ${peakRef ? `${(peakRef / 1024).toFixed(2)} GiB` : '?'}`);
+    const ratios = refTimes.map((t, i) => t / vs[i]!);
+    const cpuRatios = refs.map((r, i) => (r.cpu ?? NaN) / vsCpu[i]!);
+    console.log(`CPU seconds, fastl2lir / ours: median ${median(cpuRatios).toFixed(2)}x (pairs ${cpuRatios.map((x) => x.toFixed(2)).join(', ')})`);
+    console.log(`voxel selection, fastl2lir / ours: median of per-pair ratios ${median(ratios).toFixed(2)}x (pairs ${ratios.map((x) => x.toFixed(2)).join(', ')}); ratio of medians ${(median(refTimes) / median(vs)).toFixed(2)}x`);
     console.log(`agreement: max |ours - python| / max |python| = ${agree.maxRel.toExponential(2)}; units above 1e-4: ${agree.unitsOver}/${o.units}`);
-    if (ridge && ref.ridge) {
-      const ridgeAgree = agreement(ridge.result[0]!.data, ref.ridge.pred, o.units);
-      console.log(`centred numpy ridge: median ${ref.ridge.median.toFixed(2)} s (runs ${runs(ref.ridge.runs)}); ours / numpy time: ${(ridge.median / ref.ridge.median).toFixed(3)}; agreement ${ridgeAgree.maxRel.toExponential(2)}`);
+    const ridgeRefs = refs.map((r) => r.ridge).filter((r) => r !== undefined);
+    if (ridgePred && ridgeRefs.length === ridge.length) {
+      const ridgeAgree = agreement(ridgePred.data, ridgeRefs.at(-1)!.pred, o.units);
+      const numpy = ridgeRefs.map((r) => r.median);
+      const pairs = numpy.map((t, i) => t / ridge[i]!);
+      console.log(
+        `centred numpy ridge: median ${median(numpy).toFixed(2)} s (runs ${runs(numpy)}); numpy / ours: median of per-pair ratios ${median(pairs).toFixed(2)}x ` +
+          `(pairs ${pairs.map((x) => x.toFixed(2)).join(', ')}); agreement ${ridgeAgree.maxRel.toExponential(2)}`,
+      );
     }
   }
 }

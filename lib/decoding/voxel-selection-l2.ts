@@ -5,6 +5,7 @@ import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
 import { nativeSpdSolve } from '../linalg/native-spd-solve';
 import { batchedCholeskyF32 } from './batched-cholesky';
+import { SystemGatherer } from './gather-systems';
 import { fillExactSystem, refineSolution, type SelectionSystem } from './mixed-precision-solve';
 
 export interface VoxelSelectionL2Options {
@@ -14,7 +15,7 @@ export interface VoxelSelectionL2Options {
   nFeatures: number;
   /** Units whose correlations are computed per matrix product (default 1024); bounds memory. */
   chunkUnits?: number;
-  /** Units whose systems are factored together on the backend (default 32). */
+  /** Units whose systems are factored together on the backend (default 64 native, 32 mixed). */
   batchUnits?: number;
   /**
    * 'native': each batch of systems factored in float64 by TensorFlow's own Cholesky kernel (the
@@ -41,6 +42,11 @@ export interface VoxelSelectionModel {
 
 const DEFAULT_CHUNK_UNITS = 1024;
 const DEFAULT_BATCH_UNITS = 32;
+/**
+ * The native solver's batch: more units per pass over the Gram matrix share each row read (see
+ * gather-systems.ts); 64 systems of 501² float64 are 129 MB, held about three times over.
+ */
+const DEFAULT_NATIVE_BATCH_UNITS = 64;
 /** Diagonal block of the batched factorisation: larger blocks put more flops in the products. */
 const FACTOR_BLOCK = 64;
 /** FastL2LiR zeroes the correlations of voxels whose (population) variance is below this. */
@@ -158,9 +164,9 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
   const k = o.nFeatures;
   const s = k + 1;
   const chunk = o.chunkUnits ?? DEFAULT_CHUNK_UNITS;
-  const batch = Math.min(o.batchUnits ?? DEFAULT_BATCH_UNITS, chunk);
   const solver = o.solver ?? 'auto';
   const native = solver === 'native' || (solver === 'auto' && nativeOpsAvailable());
+  const batch = Math.min(o.batchUnits ?? (native ? DEFAULT_NATIVE_BATCH_UNITS : DEFAULT_BATCH_UNITS), chunk);
   const mixed = solver === 'mixed';
   const progress = o.onProgress ?? (() => {});
   const xs = columnStats(X.data, n, p, 0, p);
@@ -183,6 +189,7 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
     const factors = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
     // The batch's float64 systems (lower triangles) for the native factorisation.
     const exactBatch = native ? new Float64Array(batch * s * s) : new Float64Array(0);
+    const gatherer = native ? new SystemGatherer(p, k, batch) : undefined;
     const exact = new Float64Array(s * s);
     const x = new Float64Array(s);
     const work = new Float64Array(s);
@@ -220,10 +227,11 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
           const sel = voxels.subarray(bi * k, (bi + 1) * k);
           sel.set(order.subarray(0, k));
           sel.sort();
-          if (native) gatherExactSystem(gram, p, sel, xs.mean, n, o.alpha, exactBatch, bi * s * s, zc, zBase, my, rhs, bi * s);
+          if (native) rightHandSide(sel, xs.mean, n, zc, zBase, my, rhs, bi * s);
           else gatherSystem(gram, p, sel, xs.mean, systemOf(bi), zc, zBase, my, rhs, bi * s, mixed ? single : undefined, bi * s * s);
         }
         if (native) {
+          gatherer!.gather(gram, voxels, count, xs.mean, n, o.alpha, exactBatch);
           const solved = nativeSpdSolve(exactBatch, rhs, count, s, 1);
           for (let bi = 0; bi < count; bi++) {
             if (solved) x.set(solved.subarray(bi * s, (bi + 1) * s));
@@ -351,48 +359,14 @@ function gatherSystem(
   rhs[rhsAt + k] = n * my;
 }
 
-/**
- * For one unit, in one pass over its rows of the Gram matrix: the lower triangle of the whole
- * float64 system of mixed-precision-solve.ts, Gc_II + n m mᵀ + αI bordered by [n mᵀ, n + α], at
- * `at` in `out` (s × s row-major; the upper triangle is left as it was: the factorisation never
- * reads it), and the right-hand side as gatherSystem writes it. Reading each Gram row once matters:
- * the rows are far apart in a matrix much larger than the caches, so the gather is memory-bound.
- */
-function gatherExactSystem(
-  gram: Float32Array,
-  p: number,
-  voxels: Int32Array,
-  mx: Float64Array,
-  n: number,
-  alpha: number,
-  out: Float64Array,
-  at: number,
-  zc: Float32Array,
-  zBase: number,
-  my: number,
-  rhs: Float64Array,
-  rhsAt: number,
-): void {
+/** One unit's right-hand side W1[u, I] = [Zc_uI + n m ȳ, n ȳ] (as gatherSystem writes it). */
+function rightHandSide(voxels: Int32Array, mx: Float64Array, n: number, zc: Float32Array, zBase: number, my: number, rhs: Float64Array, at: number): void {
   const k = voxels.length;
-  const s = k + 1;
-  const last = at + k * s;
   for (let a = 0; a < k; a++) {
     const va = voxels[a]!;
-    const ga = va * p;
-    const ma = mx[va]!;
-    const nma = n * ma;
-    const row = at + a * s;
-    // voxels are ascending, so gram[va, vb] with vb ≤ va lies in the computed (lower) triangle.
-    for (let b = 0; b < a; b++) {
-      const vb = voxels[b]!;
-      out[row + b] = gram[ga + vb]! + nma * mx[vb]!;
-    }
-    out[row + a] = gram[ga + va]! + nma * ma + alpha;
-    out[last + a] = nma;
-    rhs[rhsAt + a] = zc[zBase + va]! + nma * my;
+    rhs[at + a] = zc[zBase + va]! + n * mx[va]! * my;
   }
-  out[last + k] = n + alpha;
-  rhs[rhsAt + k] = n * my;
+  rhs[at + k] = n * my;
 }
 
 interface ColumnStats {
