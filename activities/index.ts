@@ -1,12 +1,10 @@
 import { cganActivity } from './cgan';
-import { decodeActivity } from './decode';
 import { decodeMerge, decodePlan, decodeShard } from './decode-shards';
 import { evaluateActivity } from './evaluate';
 import { featuresActivity } from './features';
 import { generatorActivity } from './generator';
 import { ingestActivity } from './ingest';
 import { preprocessActivity } from './preprocess';
-import { reconstructActivity } from './reconstruct';
 import { reconstructMerge, reconstructPlan, reconstructShard } from './reconstruct-shards';
 import { reportActivity } from './report';
 import { simulateActivity } from './simulate';
@@ -24,16 +22,16 @@ export function createActivities() {
     ingest: ingestActivity,
     preprocess: preprocessActivity,
     features: featuresActivity,
-    decode: decodeActivity,
-    // The sharded form of decode and reconstruct: plan, one activity per shard, merge.
+    // decode and reconstruct run as plan, shards, merge. Each shard is an activity of the stage's
+    // own name (a shard of the whole stage is the stage), so history, status and logs still show
+    // `decode` and `reconstruct` running, on the subject's queue.
     decodePlan,
-    decodeShard,
+    decode: decodeShard,
     decodeMerge,
     generator: generatorActivity,
     cgan: cganActivity,
-    reconstruct: reconstructActivity,
     reconstructPlan,
-    reconstructShard,
+    reconstruct: reconstructShard,
     reconstructMerge,
     evaluate: evaluateActivity,
     report: reportActivity,

@@ -11,6 +11,7 @@ import { changeReason, lineageOf, readCompleteManifest, readLineage, type StageI
 import type { ShardRange, StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
 import { badInputFailure, isBadInput } from './bad-input';
 import { CODE_VERSIONS } from './code-versions';
+import { readCompleteShard, shardPrefix, writeShardManifest } from './shard-manifest';
 
 /** What a stage body gets: typed reads of its inputs, writes of its outputs, and progress. */
 export interface StageContext<C> {
@@ -46,8 +47,8 @@ function activityContext(): Context | undefined {
 
 /**
  * What a stage's (or one shard's) cache key is computed from. A shard is keyed by the whole
- * stage's config and inputs plus its range, and filed under `<stage>-shard`, so the stage's own
- * key, and any result cached before stages were sharded, stay as they were.
+ * stage's config and inputs plus its range (named `<stage>-shard`, filed under `shards/<stage>/`),
+ * so the stage's own key, and any result cached before stages were sharded, stay as they were.
  */
 export function stageIdentity<C>(stage: StageName, request: StageRequest<C>, shard?: ShardRange): StageIdentity {
   const codeVersion = CODE_VERSIONS[stage];
@@ -58,7 +59,7 @@ export function stageIdentity<C>(stage: StageName, request: StageRequest<C>, sha
 /** The outputs of a shard that completed, found by its key; undefined if it has not (or they are gone). */
 export async function completedShardOutputs<C>(store: ArtifactStore, stage: StageName, request: StageRequest<C>, shard: ShardRange): Promise<Record<string, ArtifactRef> | undefined> {
   const identity = stageIdentity(stage, request, shard);
-  return (await readCompleteManifest(store, identity.stage, stageKey(identity)))?.manifest.outputs;
+  return (await readCompleteShard(store, stage, stageKey(identity)))?.manifest.outputs;
 }
 
 /**
@@ -117,7 +118,7 @@ export async function runStage<C, R>(
   const remember = () => (experiment ? writeLineage(store, experiment, stage, lineageName, lineage) : Promise.resolve());
 
   if (!request.force) {
-    const existing = await readCompleteManifest(store, identity.stage, key);
+    const existing = shard ? await readCompleteShard(store, stage, key) : await readCompleteManifest(store, stage, key);
     if (existing) {
       await remember();
       return {
@@ -139,7 +140,7 @@ export async function runStage<C, R>(
   const outputs: Record<string, ArtifactRef> = {};
   // Each attempt writes under its own folder: a failed attempt then only ever deletes its own
   // files, never those of a concurrent attempt whose manifest already points at them.
-  const prefix = `${stagePrefix(identity.stage, key)}/${randomUUID()}`;
+  const prefix = `${shard ? shardPrefix(stage, key) : stagePrefix(stage, key)}/${randomUUID()}`;
   const ctx: StageContext<C> = {
     config: request.config,
     subject: request.subject,
@@ -179,8 +180,8 @@ export async function runStage<C, R>(
     ctx.progress(0, 'starting');
     const { results } = await body(ctx);
     const seconds = (Date.now() - started) / 1000;
-    const manifest = await writeManifest(store, {
-      stage: identity.stage,
+    const manifest = await (shard ? writeShardManifest : writeManifest)(store, {
+      stage,
       key,
       codeVersion,
       config: identity.config,

@@ -77,6 +77,11 @@ export interface ExperimentInput {
   readonly heartbeatTimeoutSeconds?: number;
   /** Keep the Deeprecon* search attributes up to date (the cluster must have them registered). */
   readonly searchAttributes?: boolean;
+  /**
+   * Shard activities one workflow runs itself before a stage hands batches of this many to child
+   * workflows (default 200, lib/sharding/shard-batches.ts); lower only to exercise that path.
+   */
+  readonly shardsPerWorkflow?: number;
 }
 
 export interface StageSummary {

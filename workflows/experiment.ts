@@ -105,6 +105,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
               shardSize: activity.shardSize,
               taskQueue: activity.taskQueue,
               heartbeatTimeoutSeconds: input.heartbeatTimeoutSeconds,
+              shardsPerWorkflow: input.shardsPerWorkflow,
               onShards: (count) => {
                 shards = count;
                 progress[index] = { ...progress[index]!, shards };
@@ -239,13 +240,13 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
 }
 
 /** decode as plan → shards → merge. */
-function decodeCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['decode']>[0]['config'], { accuracy: LayerAccuracy[] }> {
-  return { stage: 'decode', plan: acts.decodePlan, shard: acts.decodeShard, merge: acts.decodeMerge };
+function decodeCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['decodeMerge']>[0]['config'], { accuracy: LayerAccuracy[] }> {
+  return { stage: 'decode', plan: acts.decodePlan, shard: acts.decode, merge: acts.decodeMerge };
 }
 
 /** reconstruct as plan → shards → merge. */
-function reconstructCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['reconstruct']>[0]['config'], { sets: string[] }> {
-  return { stage: 'reconstruct', plan: acts.reconstructPlan, shard: acts.reconstructShard, merge: acts.reconstructMerge };
+function reconstructCalls(acts: StageActivityCalls): ShardedCalls<Parameters<StageActivityCalls['reconstructMerge']>[0]['config'], { sets: string[] }> {
+  return { stage: 'reconstruct', plan: acts.reconstructPlan, shard: acts.reconstruct, merge: acts.reconstructMerge };
 }
 
 function pickPrefixed(refs: Record<string, ArtifactRef>, prefix: string): Record<string, ArtifactRef> {

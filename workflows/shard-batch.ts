@@ -9,7 +9,7 @@ import { stageActivities } from './shard-activities';
  */
 export async function shardBatchWorkflow(input: ShardBatchInput): Promise<ShardBatchResult> {
   const acts = stageActivities(input.taskQueue, input.heartbeatTimeoutSeconds);
-  const call = (input.stage === 'decode' ? acts.decodeShard : acts.reconstructShard) as (request: ShardRequest<unknown>) => Promise<ShardResult>;
+  const call = (input.stage === 'decode' ? acts.decode : acts.reconstruct) as (request: ShardRequest<unknown>) => Promise<ShardResult>;
   const indices = Array.from({ length: input.batch.end - input.batch.start }, (_, i) => input.batch.start + i);
   const results = await Promise.all(indices.map((index) => call({ ...input.request, shard: shardAt(input.plan, index), shards: input.shards })));
   return { done: results.length, cached: results.filter((r) => r.reason === 'cached').length };

@@ -17,6 +17,7 @@ export interface ShardedRun {
   readonly shardSize: number;
   readonly taskQueue: string;
   readonly heartbeatTimeoutSeconds?: number;
+  readonly shardsPerWorkflow?: number;
   readonly onShards: (count: ShardCount) => void;
 }
 
@@ -37,7 +38,7 @@ export async function runShardedStage<C, R>(calls: ShardedCalls<C, R>, request: 
     done += n;
     run.onShards({ done, total });
   };
-  const batches = shardBatches(total);
+  const batches = shardBatches(total, run.shardsPerWorkflow);
   if (batches.length === 0) {
     await Promise.all(
       Array.from({ length: total }, async (_, index) => {

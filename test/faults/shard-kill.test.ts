@@ -15,7 +15,8 @@ type HistoryEvent = proto.api.history.v1.IHistoryEvent;
 
 // The worker runs as its own process from the compiled tree (`npm test` builds first).
 const WORKER = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
-const SHARD = 'reconstructShard';
+// Each reconstruct shard is an activity of the stage's own name.
+const SHARD = 'reconstruct';
 
 let dir: string;
 let temporal: TemporalDevServer;

@@ -12,7 +12,8 @@ import { runCommand, workflowIdOf } from '../../cli/run-command';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import type { StageManifest } from '../../lib/store/stage-manifest';
 import { createWorker } from '../../worker';
-import type { ShardResult, StageProgress } from '../../workflows/contracts';
+import type { ExperimentInput, ExperimentResult, ShardResult, StageProgress } from '../../workflows/contracts';
+import { loadExperimentConfig } from '../../configs/load';
 import { writeTinyConfig } from '../support/tiny-config';
 
 type HistoryEvent = proto.api.history.v1.IHistoryEvent;
@@ -42,17 +43,35 @@ const SMALL = { decode: { alpha: 10, shardUnits: 4096 }, reconstruct: { methods:
 // One shard per layer and per set: the whole stage.
 const WHOLE = { decode: { alpha: 10, shardUnits: 16_777_216 }, reconstruct: { ...SMALL.reconstruct, shardImages: 100_000 } };
 
+/**
+ * Runs the experiment workflow directly, with at most `shardsPerWorkflow` shard activities in any
+ * one workflow, so a stage with more hands batches to child workflows.
+ */
+async function runWorkflow(name: string, overrides: Record<string, unknown>, shardsPerWorkflow: number): Promise<{ result: ExperimentResult; workflowId: string }> {
+  await fs.mkdir(path.join(dir, name), { recursive: true });
+  const config = await loadExperimentConfig(await writeTinyConfig(path.join(dir, name), name, overrides));
+  const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  const workflowId = `${name}-${process.pid}`;
+  try {
+    const input: ExperimentInput = { config, force: [], taskQueue, shardsPerWorkflow };
+    return { result: await client.workflow.execute('experimentWorkflow', { taskQueue, workflowId, args: [input] }), workflowId };
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function runTiny(name: string, overrides: Record<string, unknown>) {
   await fs.mkdir(path.join(dir, name), { recursive: true });
   const configFile = await writeTinyConfig(path.join(dir, name), name, overrides);
   return runCommand({ configFile, connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue, force: [], runsDir: path.join(dir, 'runs'), quiet: true });
 }
 
-/** Every complete manifest of one stage in a run's local store, by its variant-free key. */
-async function manifests(name: string, stage: string): Promise<StageManifest[]> {
-  const root = path.join(dir, name, 'artifacts', 'stages', stage);
+/** Every complete manifest of one stage (or of its shards) in a run's local store. */
+async function manifests(name: string, stage: string, of: 'stages' | 'shards' = 'stages'): Promise<StageManifest[]> {
+  const root = path.join(dir, name, 'artifacts', of, stage);
   const keys = await fs.readdir(root);
-  const found = await Promise.all(keys.map((k) => fs.readFile(path.join(root, k, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as StageManifest).catch(() => undefined)));
+  const file = of === 'stages' ? 'manifest.json' : 'shard.json';
+  const found = await Promise.all(keys.map((k) => fs.readFile(path.join(root, k, file), 'utf8').then((t) => JSON.parse(t) as StageManifest).catch(() => undefined)));
   return found.filter((m): m is StageManifest => m !== undefined);
 }
 
@@ -72,14 +91,15 @@ function completedShards(events: readonly HistoryEvent[]): { type: string; resul
     if (scheduled) types.set(String(e.eventId), scheduled.activityType?.name ?? '');
     const completed = e.activityTaskCompletedEventAttributes;
     const type = completed ? types.get(String(completed.scheduledEventId)) : undefined;
-    if (completed && type?.endsWith('Shard')) out.push({ type, result: decoded<ShardResult>(completed.result)! });
+    if (completed && (type === 'decode' || type === 'reconstruct')) out.push({ type, result: decoded<ShardResult>(completed.result)! });
   }
   return out;
 }
 
 describe('sharded decode and reconstruct', () => {
   it('write the same bytes as one shard per layer and set, and as the unsharded stage', async () => {
-    const small = await runTiny('small', SMALL);
+    // Eight shards at most per workflow: each decode's 16 shards go to two child workflows.
+    const { result: small, workflowId } = await runWorkflow('small', SMALL, 8);
     const whole = await runTiny('whole', WHOLE);
     expect(small.scores).toEqual(whole.scores);
     expect(small.decoding).toEqual(whole.decoding);
@@ -91,9 +111,24 @@ describe('sharded decode and reconstruct', () => {
       expect(a.length).toBeGreaterThanOrEqual(stage === 'decode' ? 2 : 7);
       for (const m of a) expect(hashes(m)).toEqual(hashes(b.find((x) => x.key === m.key)!));
     }
-    // Small shards really were many: more shard manifests than stages.
-    expect((await manifests('small', 'decode-shard')).length).toBe(2 * (4 + 4 + 2 + 2 + 1 + 1 + 1 + 1));
-    expect((await manifests('whole', 'decode-shard')).length).toBe(2 * 8);
+    // Small shards really were many (decode and its control: 16 each), one per layer when whole;
+    // they sit beside the stages, which keep one manifest per stage the run reported.
+    expect((await manifests('small', 'decode', 'shards')).length).toBe(2 * (4 + 4 + 2 + 2 + 1 + 1 + 1 + 1));
+    expect((await manifests('whole', 'decode', 'shards')).length).toBe(2 * 8);
+    const stageManifests = await Promise.all(['decode', 'reconstruct'].map((stage) => manifests('small', stage)));
+    expect(stageManifests.flat().length).toBe(small.stages.filter((s) => s.stage === 'decode' || s.stage === 'reconstruct').length);
+
+    // The children's histories each hold their batch of eight shards; the parent's holds none of them.
+    const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+    const parent = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const children = parent.flatMap((e) => (e.startChildWorkflowExecutionInitiatedEventAttributes ? [e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId!] : []));
+    expect(children).toHaveLength(4);
+    expect(completedShards(parent).filter((s) => s.type === 'decode')).toHaveLength(0);
+    for (const child of children) {
+      const events = (await client.workflow.getHandle(child).fetchHistory()).events ?? [];
+      expect(completedShards(events).filter((s) => s.type === 'decode')).toHaveLength(8);
+    }
+    await client.connection.close();
 
     // The unsharded activities, run again on a copy of the store, write the same bytes too.
     await fs.cp(path.join(dir, 'small', 'artifacts'), path.join(dir, 'copy', 'artifacts'), { recursive: true });
@@ -119,7 +154,7 @@ describe('sharded decode and reconstruct', () => {
     for (let i = 0; ; i++) {
       expect(i).toBeLessThan(3000);
       const events = (await handle.fetchHistory().catch(() => ({ events: [] }))).events ?? [];
-      if (completedShards(events).filter((s) => s.type === 'reconstructShard').length >= 3) break;
+      if (completedShards(events).filter((s) => s.type === 'reconstruct').length >= 3) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     progress = await handle.query<StageProgress[]>('progress');
@@ -131,21 +166,21 @@ describe('sharded decode and reconstruct', () => {
     const decodeDone = progress.find((p) => p.stage === 'decode' && !p.variant);
     expect(decodeDone?.state).toBe('done');
     expect(decodeDone?.shards).toEqual({ done: 58, total: 58 });
-    const before = completedShards((await handle.fetchHistory()).events ?? []).filter((s) => s.type === 'reconstructShard').length;
+    const before = completedShards((await handle.fetchHistory()).events ?? []).filter((s) => s.type === 'reconstruct').length;
     await handle.terminate('stopped by the test mid-stage');
     await first;
 
     const second = await runTiny('resume', overrides);
     expect(second.stages.some((s) => s.stage === 'report')).toBe(true);
     const shards = completedShards((await client.workflow.getHandle(workflowIdOf('resume')).fetchHistory()).events ?? []);
-    const recon = shards.filter((s) => s.type === 'reconstructShard');
+    const recon = shards.filter((s) => s.type === 'reconstruct');
     // Per reconstruct stage with shards (icnn-gd, its ceiling, its control): six shards each. The
     // shards the first run finished come back from the cache; the rest run now.
     const cached = recon.filter((s) => s.result.reason === 'cached').length;
     expect(cached).toBeGreaterThanOrEqual(before);
     expect(recon.length - cached).toBeGreaterThan(0);
     // Decode finished in the first run: the second run's decode is one cached stage, no shards.
-    expect(shards.filter((s) => s.type === 'decodeShard')).toHaveLength(0);
+    expect(shards.filter((s) => s.type === 'decode')).toHaveLength(0);
     await client.connection.close();
   }, 900_000);
 });
