@@ -9,6 +9,7 @@ import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine
 import { createWorker } from '../../worker';
 import type { SweepResult } from '../../workflows/contracts';
 import { childWorkflowId, POINTS_PER_RUN } from '../../workflows/sweep';
+import { POINTS_PER_PAGE } from '../../lib/sweep/point-pages';
 import { writeTinyConfig } from '../support/tiny-config';
 
 /**
@@ -19,11 +20,11 @@ import { writeTinyConfig } from '../support/tiny-config';
  * is a cache hit, and each point renders its own (tiny) report.
  *
  * A point costs ~40-190 ms of this machine's CPU (Temporal's events and workflow tasks, eight
- * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 300 points at 100
+ * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 250 points at 100
  * a run (three runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000 runs the full
  * size at the default POINTS_PER_RUN (40 runs; docs/operations.md has the measured time).
  */
-const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 300);
+const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 250);
 const PER_RUN = POINTS >= 10 * POINTS_PER_RUN ? POINTS_PER_RUN : 100;
 const TIMEOUT_MS = Math.max(170_000, POINTS * 400);
 const QUEUE = `sweep-paging-${process.pid}`;
@@ -62,14 +63,15 @@ async function sweep(name: string, descriptions: readonly string[]): Promise<Swe
 }
 
 /** Every run of a workflow, newest first: each run's first event names the run it continued. */
-async function runHistories(workflowId: string): Promise<Array<{ events: number; inputBytes: number }>> {
-  const runs: Array<{ events: number; inputBytes: number }> = [];
+async function runHistories(workflowId: string): Promise<Array<{ events: number; inputBytes: number; activities: string[] }>> {
+  const runs: Array<{ events: number; inputBytes: number; activities: string[] }> = [];
   let runId: string | undefined;
   do {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     const started = events[0]?.workflowExecutionStartedEventAttributes;
-    runs.push({ events: events.length, inputBytes: started?.input?.payloads?.[0]?.data?.byteLength ?? 0 });
+    const activities = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'] : []));
+    runs.push({ events: events.length, inputBytes: started?.input?.payloads?.[0]?.data?.byteLength ?? 0, activities });
     runId = started?.continuedExecutionRunId || undefined;
   } while (runId);
   return runs;
@@ -111,5 +113,10 @@ describe(`a sweep of ${POINTS} points`, () => {
     for (const run of runs) expect(run.events).toBeLessThan(PER_RUN * 8 + 100);
     // The input is a reference plus the cursor, never the points (10,000 configs are ~20 MB).
     for (const run of runs) expect(run.inputBytes).toBeLessThan(16 * 1024);
+    // The shared stages ran once, in the first run, before any child; later runs remember them.
+    const shared = (run: { activities: string[] }) => run.activities.filter((a) => a === 'stimuli' || a === 'features');
+    expect(runs.map(shared)).toEqual([...runs.slice(1).map(() => []), ['stimuli', 'features']]);
+    // Each run read its own pages of points and saved its finished points: no run read them all.
+    for (const run of runs) expect(run.activities.filter((a) => a === 'sweepPage').length).toBeLessThanOrEqual(Math.ceil(PER_RUN / POINTS_PER_PAGE) + 1);
   });
 });
