@@ -23,6 +23,7 @@ import { finiteMean } from '../lib/evaluation/finite-mean';
 import { nWayIdentification } from '../lib/evaluation/nway-identification';
 import type { ImageBatch } from '../lib/images/image-batch';
 import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
+import { standardiseColumns } from '../lib/linalg/standardise-columns';
 import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
 import { Random } from '../lib/random';
 
@@ -50,21 +51,6 @@ function imageMaps(images: ImageBatch, contrast: boolean): Matrix {
         }
       }
     }
-  }
-  return out;
-}
-
-/** Columns z-scored with the statistics of `rows` (as preprocessing z-scores voxels). */
-function standardised(m: Matrix, rows: readonly number[]): Matrix {
-  const out = createMatrix(m.rows, m.cols);
-  for (let j = 0; j < m.cols; j++) {
-    let sum = 0;
-    let sq = 0;
-    for (const i of rows) sum += m.data[i * m.cols + j]!;
-    const mean = sum / rows.length;
-    for (const i of rows) sq += (m.data[i * m.cols + j]! - mean) ** 2;
-    const sd = Math.sqrt(sq / rows.length) || 1;
-    for (let i = 0; i < m.rows; i++) out.data[i * m.cols + j] = (m.data[i * m.cols + j]! - mean) / sd;
   }
   return out;
 }
@@ -102,7 +88,7 @@ async function main(): Promise<void> {
   for (const pixelTerms of ['rectified', 'linear'] as PixelTerms[]) {
     // The same population simulateResponses draws for seed 1 (its fork 1).
     const population = drawVoxelPopulation(new Random(1).fork(1), voxels, SIZE, SIZE, DEFAULT_GAIN_SD);
-    const drive = standardised(voxelDrive(stimuli.images, population, pixelTerms), train);
+    const drive = standardiseColumns(voxelDrive(stimuli.images, population, pixelTerms), train).z;
     const clean: Readout = { Xtrain: selectRows(drive, train), trainImages: train, Xtests: SETS.map((s) => selectRows(drive, imagesOf(s))), testImages: SETS.map(imagesOf) };
     const trials = simulateResponses(stimuli, { seed: 1, voxels, trainRepeats: 2, testRepeats: 8, noiseSd: Number(values.noise), pixelTerms });
     const pre = preprocessTrials(trials, { roi: 'VC', averageTestTrials: true, trainSet: 'train', testSets: SETS });
