@@ -5,6 +5,7 @@ import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
 import { nativeSpdSolve } from '../linalg/native-spd-solve';
 import { batchedCholeskyF32 } from './batched-cholesky';
+import { BackgroundGatherer, shared } from './background-gather';
 import { SystemGatherer } from './gather-systems';
 import { fillExactSystem, refineSolution, type SelectionSystem } from './mixed-precision-solve';
 
@@ -26,6 +27,11 @@ export interface VoxelSelectionL2Options {
    * factorisation: 99 against 27 ms per 501² system measured on wasm).
    */
   solver?: VoxelSelectionSolver;
+  /**
+   * Native solver only: gather the next batch's systems on a worker thread while TensorFlow
+   * factors this batch's (default true). Results are bit-identical either way.
+   */
+  backgroundGather?: boolean;
   onProgress?: (fraction: number, message: string) => void;
 }
 
@@ -172,6 +178,7 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
   const xs = columnStats(X.data, n, p, 0, p);
   progress(0, `computing XᵀX (${n} trials, ${p} voxels)`);
   const xc = tf.tensor2d(centredRows(X.data, n, p, xs.mean), [n, p]);
+  let background: BackgroundGatherer | undefined;
   try {
     const xt = transposeF32(X.data, n, p);
     const yc = new Float64Array(n);
@@ -181,15 +188,40 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
     const order = new Int32Array(p);
     const keys = new Float64Array(p);
     // Per batch: selected voxels, Gc_II, voxel means, right-hand sides, float32 systems, factors.
-    const voxels = new Int32Array(batch * k);
+    // The native solver alternates between two slots of voxels, right-hand sides and float64
+    // systems (lower triangles): one batch is gathered while the previous one is factored.
+    const slots = native ? 2 : 1;
+    const voxelSlots = Array.from({ length: slots }, () => shared(Int32Array, batch * k));
+    const rhsSlots = Array.from({ length: slots }, () => new Float64Array(batch * s));
+    const exactSlots = native ? Array.from({ length: slots }, () => shared(Float64Array, batch * s * s)) : [];
+    let slot = 0;
+    let voxels = voxelSlots[0]!;
+    let rhs = rhsSlots[0]!;
     const subGram = new Float32Array(batch * k * k);
     const means = new Float64Array(batch * k);
-    const rhs = new Float64Array(batch * s);
     const single = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
     const factors = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
-    // The batch's float64 systems (lower triangles) for the native factorisation.
-    const exactBatch = native ? new Float64Array(batch * s * s) : new Float64Array(0);
+    const sharedMean = shared(Float64Array, p);
+    sharedMean.set(xs.mean);
     const gatherer = native ? new SystemGatherer(p, k, batch) : undefined;
+    background = native && (o.backgroundGather ?? true) ? new BackgroundGatherer(gram, p, k, batch, sharedMean, n, o.alpha) : undefined;
+    // The native batch gathered but not yet solved: solved once the next one is being gathered.
+    let pending: { slot: number; count: number; first: number } | undefined;
+    const solvePending = (): void => {
+      if (!pending) return;
+      background?.wait();
+      const { slot: at, count, first } = pending;
+      pending = undefined;
+      const systems = exactSlots[at]!;
+      const b = rhsSlots[at]!;
+      const solved = nativeSpdSolve(systems, b, count, s, 1);
+      for (let bi = 0; bi < count; bi++) {
+        if (solved) x.set(solved.subarray(bi * s, (bi + 1) * s));
+        // No solution for the batch means some system is not positive definite: find which.
+        else solveExactInPlace(systems.subarray(bi * s * s, (bi + 1) * s * s), exact, b.subarray(bi * s, (bi + 1) * s), x, s, first + bi);
+        visit(first + bi, voxelSlots[at]!.subarray(bi * k, (bi + 1) * k), x);
+      }
+    };
     const exact = new Float64Array(s * s);
     const x = new Float64Array(s);
     const work = new Float64Array(s);
@@ -231,14 +263,20 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
           else gatherSystem(gram, p, sel, xs.mean, systemOf(bi), zc, zBase, my, rhs, bi * s, mixed ? single : undefined, bi * s * s);
         }
         if (native) {
-          gatherer!.gather(gram, voxels, count, xs.mean, n, o.alpha, exactBatch);
-          const solved = nativeSpdSolve(exactBatch, rhs, count, s, 1);
-          for (let bi = 0; bi < count; bi++) {
-            if (solved) x.set(solved.subarray(bi * s, (bi + 1) * s));
-            // TensorFlow rejects a whole batch for one bad system: find it with the JavaScript solver.
-            else solveExactInPlace(exactBatch.subarray(bi * s * s, (bi + 1) * s * s), exact, rhs.subarray(bi * s, (bi + 1) * s), x, s, c0 + b0 + bi);
-            visit(c0 + b0 + bi, voxels.subarray(bi * k, (bi + 1) * k), x);
+          if (background) {
+            // At most one gather runs: wait for the previous batch's, start this one's, and
+            // factor the previous batch while this one is gathered.
+            background.wait();
+            background.start(voxels, count, exactSlots[slot]!);
+            solvePending();
+          } else {
+            gatherer!.gather(gram, voxels, count, sharedMean, n, o.alpha, exactSlots[slot]!);
           }
+          pending = { slot, count, first: c0 + b0 };
+          if (!background) solvePending();
+          slot = (slot + 1) % slots;
+          voxels = voxelSlots[slot]!;
+          rhs = rhsSlots[slot]!;
           continue;
         }
         const factored = mixed
@@ -259,6 +297,7 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
           visit(u, voxels.subarray(bi * k, (bi + 1) * k), x);
         }
       }
+      solvePending();
       progress(c1 / q, `solved units ${c1}/${q}`);
       // Let activity heartbeats and other callbacks run between chunks.
       await new Promise(setImmediate);
@@ -269,6 +308,7 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
     }
   } finally {
     xc.dispose();
+    await background?.close();
   }
 }
 
@@ -281,7 +321,8 @@ const GRAM_BLOCK = 1536;
  * 4+ blocks) are never computed and stay zero.
  */
 async function lowerGram(xcT: Float32Array, xc: tf.Tensor2D, n: number, p: number): Promise<Float32Array> {
-  const gram = new Float32Array(p * p);
+  // Shared, so that a worker thread can gather systems from it without a copy.
+  const gram = shared(Float32Array, p * p);
   const blocks = Math.ceil(p / GRAM_BLOCK);
   const edge = (b: number) => Math.round((b * p) / blocks);
   const rowsT = tf.tensor2d(xcT, [p, n]);
