@@ -97,8 +97,10 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
       force: input.force.includes(stage),
     };
     let shards: StageProgress['shards'];
+    // Workflow time (deterministic): a sharded stage's seconds are from its plan to its merge.
+    const started = Date.now();
     try {
-      const result =
+      const done =
         typeof activity === 'function'
           ? await activity(request)
           : await runShardedStage(activity.calls, request, {
@@ -111,6 +113,7 @@ export async function experimentWorkflow(input: ExperimentInput): Promise<Experi
                 progress[index] = { ...progress[index]!, shards };
               },
             });
+      const result = shards ? { ...done, seconds: (Date.now() - started) / 1000 } : done;
       progress[index] = { stage, subject, variant, state: 'done', reason: result.reason, seconds: result.seconds, ...(shards ? { shards } : {}) };
       stages.push({ stage, subject, variant, reason: result.reason, cached: result.reason === 'cached', seconds: result.seconds, key: result.key });
       return result;
