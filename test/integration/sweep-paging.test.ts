@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepCommand, sweepWorkflowId } from '../../cli/sweep-command';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { createWorker } from '../../worker';
-import type { SweepResult } from '../../workflows/contracts';
+import { recordedInput } from '../../cli/find-run';
+import { loadSweep } from '../../lib/sweep/load-sweep';
+import type { SweepInput, SweepResult } from '../../workflows/contracts';
+import type { PagedSweepInput } from '../../workflows/sweep-contracts';
 import { childWorkflowId, POINTS_PER_RUN } from '../../workflows/sweep';
 import { POINTS_PER_PAGE } from '../../lib/sweep/point-pages';
 import { writeTinyConfig } from '../support/tiny-config';
@@ -56,10 +59,16 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function sweep(name: string, descriptions: readonly string[]): Promise<SweepResult> {
+const settings = () => ({ connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue: QUEUE, force: [], runsDir: path.join(dir, 'runs'), quiet: true, searchAttributes: false });
+
+async function sweepFile(name: string, descriptions: readonly string[]): Promise<string> {
   const file = path.join(dir, `${name}.yaml`);
   await fs.writeFile(file, `name: ${name}\nbase: base.yaml\nmax_parallel: 100\ngrid:\n  description: [${descriptions.join(', ')}]\n`);
-  return sweepCommand({ pointsPerRun: PER_RUN, sweepFile: file, connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue: QUEUE, force: [], runsDir: path.join(dir, 'runs'), quiet: true, searchAttributes: false });
+  return file;
+}
+
+async function sweep(name: string, descriptions: readonly string[]): Promise<SweepResult> {
+  return sweepCommand({ pointsPerRun: PER_RUN, sweepFile: await sweepFile(name, descriptions), ...settings() });
 }
 
 /** Every run of a workflow, newest first: each run's first event names the run it continued. */
@@ -118,5 +127,24 @@ describe(`a sweep of ${POINTS} points`, () => {
     expect(runs.map(shared)).toEqual([...runs.slice(1).map(() => []), ['stimuli', 'features']]);
     // Each run read its own pages of points and saved its finished points: no run read them all.
     for (const run of runs) expect(run.activities.filter((a) => a === 'sweepPage').length).toBeLessThanOrEqual(Math.ceil(PER_RUN / POINTS_PER_PAGE) + 1);
+  });
+
+  it('a rerun from what the server recorded runs every point again: from a continued run (its cursor dropped) or an older input with the points inline', { timeout: 120_000 }, async () => {
+    const file = await sweepFile('again', ['a1', 'a2', 'a3']);
+    expect((await sweepCommand({ sweepFile: file, pointsPerRun: 2, ...settings() })).points.map((p) => p.state)).toEqual(['done', 'done', 'done']);
+    // The latest run's input is what `rerun` finds through the server: it carries a cursor at point 2.
+    const recorded = await recordedInput<PagedSweepInput>(client, sweepWorkflowId('again'));
+    expect(recorded.cursor?.next).toBe(2);
+    const rerunStarted = new Date();
+    const rerun = await sweepCommand({ recordedInput: recorded, pointsPerRun: 2, ...settings() });
+    expect(rerun.points.map((p) => `${p.name} ${p.state}`)).toEqual(['again-description_a1 done', 'again-description_a2 done', 'again-description_a3 done']);
+    // Every point ran again (a new child run), not only those after the recorded cursor.
+    for (const p of rerun.points) expect((await client.workflow.getHandle(childWorkflowId(p.name)).describe()).startTime.getTime()).toBeGreaterThanOrEqual(rerunStarted.getTime() - 1000);
+    // A sweep started before points lived in the store recorded them in its input.
+    const { sweep: parsed, points } = await loadSweep(file);
+    const legacy: SweepInput = { sweep: 'legacy', points: points.map((p) => ({ name: p.name, params: p.params, config: p.config })), maxParallel: parsed.max_parallel, force: [], taskQueue: QUEUE };
+    const fromLegacy = await sweepCommand({ recordedInput: legacy, ...settings() });
+    expect(fromLegacy.points.map((p) => p.state)).toEqual(['done', 'done', 'done']);
+    expect(fromLegacy.rows).toHaveLength(3 * 7);
   });
 });
