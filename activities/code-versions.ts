@@ -1,10 +1,13 @@
+import { codeFingerprint } from '../lib/engine/code-fingerprint';
+import { projectRoot } from '../lib/engine/project-root';
 import type { StageName } from '../workflows/contracts';
 
 /**
- * Bump a stage's version when its computation changes: the new version changes the stage's cache
- * key, so it and every stage after it recompute, while earlier stages stay cached.
+ * Manual part of each stage's code version: bump it to invalidate a stage's cache on purpose
+ * (say, a fix in a data file the code reads). Code changes need no bump: the fingerprint below
+ * changes by itself.
  */
-export const CODE_VERSIONS: Record<StageName, string> = {
+const MANUAL_VERSIONS: Record<StageName, string> = {
   stimuli: 'stimuli-3',
   simulate: 'simulate-4',
   ingest: 'ingest-3',
@@ -17,3 +20,42 @@ export const CODE_VERSIONS: Record<StageName, string> = {
   generator: 'generator-1',
   cgan: 'cgan-3',
 };
+
+/** The modules each stage's activities live in; the fingerprint follows their imports from there. */
+const STAGE_MODULES: Record<StageName, readonly string[]> = {
+  stimuli: ['activities/stimuli.ts'],
+  simulate: ['activities/simulate.ts'],
+  ingest: ['activities/ingest.ts'],
+  preprocess: ['activities/preprocess.ts'],
+  features: ['activities/features.ts'],
+  decode: ['activities/decode-shards.ts', 'activities/decode.ts'],
+  reconstruct: ['activities/reconstruct-shards.ts', 'activities/reconstruct.ts'],
+  evaluate: ['activities/evaluate.ts'],
+  report: ['activities/report.ts'],
+  generator: ['activities/generator.ts'],
+  cgan: ['activities/cgan.ts'],
+};
+
+/** Packages whose versions change numbers or file bytes: a new version recomputes. */
+const NUMERIC_PACKAGES = [
+  'typescript',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'apache-arrow',
+  'fast-png',
+  'jpeg-js',
+  'h5wasm',
+  '@duckdb/node-api',
+];
+
+/**
+ * Each stage's code version, part of its cache key: the manual version and a fingerprint of the
+ * stage's source closure and numeric packages. Computed once per process, when first imported.
+ */
+export const CODE_VERSIONS: Record<StageName, string> = Object.fromEntries(
+  (Object.keys(MANUAL_VERSIONS) as StageName[]).map((stage) => [stage, `${MANUAL_VERSIONS[stage]}+${codeFingerprint(projectRoot(), STAGE_MODULES[stage], NUMERIC_PACKAGES)}`]),
+) as Record<StageName, string>;
