@@ -132,7 +132,7 @@ interface ReferenceRun {
   /** CPU seconds of the fastl2lir fit and prediction (all threads). */
   cpu?: number;
   /** The centred numpy ridge, when asked for. */
-  ridge?: { median: number; runs: number[]; pred: Float32Array };
+  ridge?: { median: number; runs: number[]; cpu?: number; pred: Float32Array };
 }
 
 /** Python FastL2LiR (and, with ridge, a centred numpy ridge) on the files in DATA_DIR; predictions come back through pred.bin. */
@@ -147,6 +147,7 @@ function runReference(o: BenchOptions, ridge: boolean): ReferenceRun {
     cpuSeconds?: number[];
     ridgeMedian?: number;
     ridgeSeconds?: number[];
+    ridgeCpuSeconds?: number[];
   };
   const read = (name: string): Float32Array => {
     const bytes = readFileSync(join(DATA_DIR, name));
@@ -158,7 +159,7 @@ function runReference(o: BenchOptions, ridge: boolean): ReferenceRun {
     pred: read('pred.bin'),
     ...(report.peakMiB ? { peakMiB: report.peakMiB } : {}),
     ...(report.cpuSeconds?.length ? { cpu: median(report.cpuSeconds) } : {}),
-    ...(report.ridgeMedian !== undefined ? { ridge: { median: report.ridgeMedian, runs: report.ridgeSeconds ?? [], pred: read('ridge_pred.bin') } } : {}),
+    ...(report.ridgeMedian !== undefined ? { ridge: { median: report.ridgeMedian, runs: report.ridgeSeconds ?? [], ...(report.ridgeCpuSeconds?.length ? { cpu: median(report.ridgeCpuSeconds) } : {}), pred: read('ridge_pred.bin') } } : {}),
   };
 }
 
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
       refs.push(ref);
       console.log(
         `[${r + 1}/${o.repeats}] fastl2lir 0.11: ${ref.median.toFixed(2)} s = ${perUnit(ref.median)}, CPU ${ref.cpu?.toFixed(1) ?? '?'} s (fastl2lir / ours ${(ref.median / v.seconds).toFixed(2)}x)` +
-          (ref.ridge ? `; numpy ridge ${ref.ridge.median.toFixed(2)} s (numpy / ours ${(ref.ridge.median / ridge.at(-1)!).toFixed(2)}x)` : ''),
+          (ref.ridge ? `; numpy ridge ${ref.ridge.median.toFixed(2)} s, CPU ${ref.ridge.cpu?.toFixed(1) ?? '?'} s (numpy / ours ${(ref.ridge.median / ridge.at(-1)!).toFixed(2)}x)` : ''),
       );
     }
   }
