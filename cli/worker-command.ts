@@ -1,4 +1,5 @@
 import { BACKEND_PREFERENCE, type BackendName, backendDescription } from '../lib/compute/backend';
+import { hasAwsCredentials, noCredentialsNotice } from '../lib/store/aws-credentials';
 import { createWorker, DEFAULT_TASK_QUEUE } from '../worker';
 import { loadTls } from './connection-options';
 import type { WorkerReadyMessage } from './local-worker-processes';
@@ -39,6 +40,11 @@ export async function workerCommand(argv: string[]): Promise<void> {
     stageLog: (line) => process.stdout.write(`${stamp()} ${line}\n`),
   });
   process.stdout.write(`worker on task queue ${taskQueue} of namespace ${connection.namespace} at ${connection.address ?? engine!.address}, identity ${identity} (backend ${backendDescription()}, concurrency ${concurrency}); Ctrl-C to stop\n`);
+  // A cluster worker (one given --address) normally reads an S3 store: say at once when it cannot.
+  // Asked in the background, so a slow credential source never delays polling.
+  if (connection.address) {
+    void hasAwsCredentials().then((found) => found || process.stderr.write(`${noCredentialsNotice(identity)}\n`));
+  }
   const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

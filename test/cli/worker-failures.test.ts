@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,5 +65,47 @@ describe('errors raised in a worker say which worker', () => {
     expect(message).toMatch(/^experiment missing-stimuli failed: stimuli: .*no-such-folder/);
     expect(message.endsWith(` (on worker ${identity})`)).toBe(true);
     expect(identity).toBe(`${process.pid}@${os.hostname()}/${QUEUE}`);
+  });
+});
+
+const WORKER = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
+
+/** Starts `deeprecon worker` against the test server; stops it `lingerMs` after `until` matches its output (or after 30 s). */
+async function workerOutput(env: NodeJS.ProcessEnv, until: RegExp, lingerMs = 0): Promise<{ pid: number; stdout: string; stderr: string }> {
+  const queue = `credentials-${process.pid}`;
+  const child = spawn(process.execPath, [WORKER, '--address', temporal.address, '--task-queue', queue], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      const check = () => until.test(stdout + stderr) && (clearTimeout(timer), resolve());
+      child.stdout!.on('data', (d: Buffer) => ((stdout += d.toString()), check()));
+      child.stderr!.on('data', (d: Buffer) => ((stderr += d.toString()), check()));
+      child.on('exit', () => (clearTimeout(timer), resolve()));
+    });
+    await new Promise((r) => setTimeout(r, lingerMs));
+  } finally {
+    child.kill('SIGTERM');
+  }
+  return { pid: child.pid!, stdout, stderr };
+}
+
+describe('a cluster worker checks its AWS credentials at start', () => {
+  it('without them it says so in its first lines, naming itself and what to set', { timeout: 90_000 }, async () => {
+    const { pid, stdout, stderr } = await workerOutput({ ...process.env }, /no AWS credentials/);
+    expect(stdout).toMatch(/^worker on task queue credentials-/);
+    expect(stderr).toContain(
+      `worker ${pid}@${os.hostname()}/credentials-${process.pid}: no AWS credentials in this environment; stages of runs whose store is S3 will fail on this worker. ` +
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_REGION), or AWS_PROFILE with a shared credentials file, and restart it\n',
+    );
+  });
+
+  it('with them it says nothing about credentials', { timeout: 90_000 }, async () => {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test-key', AWS_SECRET_ACCESS_KEY: 'test-secret' };
+    // The check runs right after the start line; two seconds are plenty for an answer from the environment.
+    const { stdout, stderr } = await workerOutput(env, /Ctrl-C to stop/, 2000);
+    expect(stdout).toMatch(/^worker on task queue credentials-/);
+    expect(stderr).not.toContain('AWS credentials');
   });
 });
