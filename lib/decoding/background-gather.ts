@@ -1,71 +1,79 @@
 import { Worker } from 'node:worker_threads';
-import { SystemGatherer } from './gather-systems';
+import { balancedRowRanges, SystemGatherer } from './gather-systems';
 
 /**
- * SystemGatherer on a worker thread, so that the next batch's systems are gathered (JavaScript,
+ * SystemGatherer on worker threads, so that the next batch's systems are gathered (JavaScript,
  * memory-bound) while TensorFlow factors this batch's: the decoder then keeps both cores busy.
+ * With several workers each writes the system rows of its own range of voxels (balancedRowRanges).
  *
- * The worker runs SystemGatherer's own compiled source (its toString, evaluated in the worker),
+ * The workers run SystemGatherer's own compiled source (its toString, evaluated in the worker),
  * so there is no separate worker file to build or find, and the gathered systems are bit-identical
- * to gathering on the main thread. Every array it touches lives in a SharedArrayBuffer; the
- * handshake is one Int32 flag with Atomics, so the main thread blocks only when it needs a batch
- * the worker has not finished.
+ * to gathering on the main thread. Every array they touch lives in a SharedArrayBuffer; the
+ * handshake is one Int32 flag per worker with Atomics, so the main thread blocks only when it
+ * needs a batch the workers have not finished.
  */
 export class BackgroundGatherer {
-  private readonly worker: Worker;
+  private readonly workers: Worker[];
   private readonly state: Int32Array;
   private running = false;
 
   /** gram and mean must be backed by SharedArrayBuffers (see `shared`). */
-  constructor(gram: Float32Array, p: number, k: number, maxBatch: number, mean: Float64Array, n: number, alpha: number) {
-    this.state = new Int32Array(new SharedArrayBuffer(4));
-    this.worker = new Worker(WORKER_SOURCE.replace('GATHERER_CLASS', SystemGatherer.toString()), {
-      eval: true,
-      workerData: { gram, p, k, maxBatch, mean, n, alpha, state: this.state },
+  constructor(gram: Float32Array, p: number, k: number, maxBatch: number, mean: Float64Array, n: number, alpha: number, threads: number) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`BackgroundGatherer: threads must be a positive integer, got ${threads}`);
+    this.state = new Int32Array(new SharedArrayBuffer(4 * threads));
+    const ranges = balancedRowRanges(p, threads);
+    const source = WORKER_SOURCE.replace('GATHERER_CLASS', SystemGatherer.toString());
+    this.workers = Array.from({ length: threads }, (_, index) => {
+      const worker = new Worker(source, {
+        eval: true,
+        workerData: { gram, p, k, maxBatch, mean, n, alpha, state: this.state, index, from: ranges[index]!, to: ranges[index + 1]! },
+      });
+      // The workers never exit by themselves; they must not keep the process alive either.
+      worker.unref();
+      return worker;
     });
-    // The worker never exits by itself; it must not keep the process alive either.
-    this.worker.unref();
   }
 
   /** Starts gathering `count` systems for `voxels` into `out` (both SharedArrayBuffer-backed). */
   start(voxels: Int32Array, count: number, out: Float64Array): void {
     if (this.running) throw new Error('BackgroundGatherer: a gather is already running');
-    Atomics.store(this.state, 0, PENDING);
+    this.state.fill(PENDING);
     this.running = true;
-    this.worker.postMessage({ voxels, count, out });
+    for (const worker of this.workers) worker.postMessage({ voxels, count, out });
   }
 
   /** Blocks until the running gather (if any) has finished; throws if it failed. */
   wait(): void {
     if (!this.running) return;
-    Atomics.wait(this.state, 0, PENDING);
+    for (let i = 0; i < this.workers.length; i++) Atomics.wait(this.state, i, PENDING);
     this.running = false;
-    if (Atomics.load(this.state, 0) !== DONE) throw new Error('voxel-selection L2: the background gather failed');
+    if (this.state.some((v) => v !== DONE)) throw new Error('voxel-selection L2: the background gather failed');
   }
 
-  close(): Promise<number> {
-    return this.worker.terminate();
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
 const PENDING = 1;
 const DONE = 2;
+const FAILED = 3;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Gatherer = (GATHERER_CLASS);
-const { gram, p, k, maxBatch, mean, n, alpha, state } = workerData;
+const { gram, p, k, maxBatch, mean, n, alpha, state, index, from, to } = workerData;
 const gatherer = new Gatherer(p, k, maxBatch);
 parentPort.on('message', ({ voxels, count, out }) => {
   let result = ${DONE};
   try {
-    gatherer.gather(gram, voxels, count, mean, n, alpha, out);
+    gatherer.gather(gram, voxels, count, mean, n, alpha, out, from, to);
   } catch (error) {
-    result = 3;
+    result = ${FAILED};
     console.error(error);
   }
-  Atomics.store(state, 0, result);
-  Atomics.notify(state, 0);
+  Atomics.store(state, index, result);
+  Atomics.notify(state, index);
 });
 `;
 

@@ -26,8 +26,12 @@ export class SystemGatherer {
     this.entries = new Int32Array(maxBatch * k);
   }
 
-  /** voxels: count × k (each unit's ascending voxel indices); writes count systems into out. */
-  gather(gram: Float32Array, voxels: Int32Array, count: number, mean: Float64Array, n: number, alpha: number, out: Float64Array): void {
+  /**
+   * voxels: count × k (each unit's ascending voxel indices); writes count systems into out.
+   * Only the system rows of voxels in [from, to) are written, so threads given disjoint ranges
+   * write disjoint parts of `out` (the corner n + α goes with from = 0).
+   */
+  gather(gram: Float32Array, voxels: Int32Array, count: number, mean: Float64Array, n: number, alpha: number, out: Float64Array, from = 0, to = this.p): void {
     const { p, k, bucketStart, entries } = this;
     const s = k + 1;
     const ss = s * s;
@@ -37,7 +41,7 @@ export class SystemGatherer {
     for (let v = 0; v < p; v++) bucketStart[v + 1]! += bucketStart[v]!;
     const next = bucketStart.slice(0, p);
     for (let e = 0; e < count * k; e++) entries[next[voxels[e]!]!++] = e;
-    for (let va = 0; va < p; va++) {
+    for (let va = from; va < to; va++) {
       const first = bucketStart[va]!;
       const last = bucketStart[va + 1]!;
       if (first === last) continue;
@@ -60,6 +64,15 @@ export class SystemGatherer {
         out[u * ss + k * s + a] = nma;
       }
     }
-    for (let u = 0; u < count; u++) out[u * ss + k * s + k] = n + alpha;
+    if (from === 0) for (let u = 0; u < count; u++) out[u * ss + k * s + k] = n + alpha;
   }
+}
+
+/**
+ * Boundaries splitting the voxels into `parts` ranges of about equal gather work. Row va of a
+ * system has a entries, and a grows with va (voxels ascending), so the work up to row v grows
+ * like v²: equal shares end at p·√(i/parts).
+ */
+export function balancedRowRanges(p: number, parts: number): number[] {
+  return Array.from({ length: parts + 1 }, (_, i) => (i === parts ? p : Math.round(p * Math.sqrt(i / parts))));
 }
