@@ -19,8 +19,9 @@ const RUN_OUTPUT = `--ui                  run on a local engine that serves Temp
   --no-worker-seconds S say "waiting: no worker on queue …" once a task waited S s (default 30)
   --heartbeat-timeout S a silent worker's stage is retried elsewhere after S s (default 60)`;
 
-export const EXIT_CODES = `exit codes: 0 done · 1 failed (a run, a sweep point, an invalid config, a cancel that did not
-  take) · 64 usage error (unknown command or option, missing argument) · 130 interrupted (Ctrl-C)`;
+export const EXIT_CODES = `exit codes: 0 done · 1 failed (a run, a sweep point, an invalid config, a query, a cancel that
+  did not take) · 64 usage error (unknown command or option, missing argument) · 130 interrupted
+  (Ctrl-C; \`ui\`, \`server\` and \`worker\`, which serve until Ctrl-C, exit 0)`;
 
 /** One usage text per command: what `deeprecon <command> --help` prints. */
 export const COMMAND_HELP: Record<CommandName, string> = {
