@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { writeTinyConfig } from '../support/tiny-config';
 
 const exec = promisify(execFile);
@@ -90,6 +91,33 @@ describe("Temporal's web UI for local runs", () => {
     await expect(fetch(later.url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     await expect(fs.access(path.join(dir, 'state', 'temporal', 'server.json'))).rejects.toThrow();
   }, 300_000);
+
+  it('deeprecon ui beside a run in progress: its URL when it serves the UI, else why there is none', async () => {
+    for (const ui of [true, false]) {
+      // What a `run` in another terminal leaves: its engine, recorded in the state folder.
+      const server = await startTemporalDevServer(ui ? { uiPort: 0 } : {});
+      const stateDir = path.join(dir, `other-${String(ui)}`);
+      await fs.mkdir(path.join(stateDir, 'temporal'), { recursive: true });
+      await fs.writeFile(path.join(stateDir, 'temporal', 'server.json'), JSON.stringify({ pid: server.process.pid, address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) }));
+      try {
+        const r = await exec(process.execPath, [CLIENT, 'ui', '--state-dir', stateDir]).then(
+          ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+          (e: { code: number; stdout: string; stderr: string }) => e,
+        );
+        if (ui) {
+          expect(r).toMatchObject({ code: 0, stderr: '' });
+          expect(r.stdout).toBe(`Temporal web UI: ${server.uiUrl}/namespaces/default/workflows (served by the run in progress, pid ${server.process.pid})\n`);
+        } else {
+          expect(r.code).toBe(1);
+          expect(r.stderr).toBe(`error: the local engine (pid ${server.process.pid}) was started without its web UI by a run still going; start runs with --ui to watch them there, or run \`deeprecon ui\` once it has ended\n`);
+        }
+        // Left running: it belongs to the other run.
+        expect(server.process.exitCode).toBeNull();
+      } finally {
+        await server.stop();
+      }
+    }
+  });
 
   it('--ui with --address is a usage error: a cluster serves its own UI', async () => {
     const r = await exec(process.execPath, [CLIENT, 'run', 'x.yaml', '--ui', '--address', '127.0.0.1:1']).catch((e: { code: number; stderr: string }) => e);
