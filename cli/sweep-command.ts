@@ -9,7 +9,7 @@ import { openSweep } from '../lib/sweep/load-sweep';
 import { writeSweepPoints } from '../lib/sweep/point-pages';
 import type { StageName, SweepInput, SweepPointProgress, SweepResult, SweepResultRow } from '../workflows/contracts';
 import type { sweepWorkflow } from '../workflows/sweep';
-import type { PagedSweepInput, PagedSweepResult, SweepPointsRef } from '../workflows/sweep-contracts';
+import type { PagedSweepInput, PagedSweepResult, SweepCounts, SweepPointsRef } from '../workflows/sweep-contracts';
 import type { ConnectionOptions } from './connection-options';
 import { required, resolveStore, workflowIdOf } from './run-command';
 import { writeRunRecord } from './run-record';
@@ -51,10 +51,17 @@ async function watch(handle: WorkflowHandle<typeof sweepWorkflow>, log: (line: s
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);
   const seen = new Map<string, string>();
+  let lastRun = 1;
   while (!done) {
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
     if (done) break;
     const points = await handle.query<SweepPointProgress[]>('sweepProgress').catch((): SweepPointProgress[] => []);
+    // A sweep continues as new every few hundred points: one line per run says how far it is.
+    const counts = await handle.query<SweepCounts>('sweepCounts').catch(() => undefined);
+    if (counts && counts.run !== lastRun) {
+      lastRun = counts.run;
+      if (counts.run > 1) log(`run ${counts.run}: ${counts.started}/${counts.count} points started, ${counts.done} done, ${counts.failed} failed`);
+    }
     await notice.check([handle.workflowId, ...points.filter((p) => p.state === 'running').map((p) => workflowIdOf(p.name))]);
     for (const p of points) {
       const line = `${p.state}${p.error ? `: ${p.error}` : ''}`;
@@ -155,7 +162,7 @@ export async function sweepCommand(options: SweepOptions): Promise<SweepResult> 
     await fs.writeFile(path.join(dir, 'summary.json'), `${JSON.stringify({ ...counts, points }, null, 2)}\n`);
     await fs.writeFile(path.join(dir, 'report.html'), sweepReportHtml(sweep.name, rows, new Date().toISOString()));
     const failed = points.filter((p) => p.state === 'failed');
-    log(`\n${points.length - failed.length}/${points.length} points done; results: ${path.join(dir, 'results.csv')}`);
+    log(`\n${points.length - failed.length}/${points.length} points done in ${summary.runs} workflow run(s); results: ${path.join(dir, 'results.csv')}`);
     for (const p of failed) log(`  failed ${p.name}: ${p.error ?? ''}`);
     return result;
   } finally {

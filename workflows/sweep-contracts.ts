@@ -97,3 +97,14 @@ export interface PagedSweepResult {
   readonly rows: ArtifactRef;
   readonly tables: { readonly arrow: ArtifactRef; readonly parquet: ArtifactRef; readonly csv: ArtifactRef };
 }
+
+/** Where a sweep stands, across all its runs: what `deeprecon sweep` prints as it pages on. */
+export interface SweepCounts {
+  readonly count: number;
+  /** Points started so far (this run's and every earlier run's). */
+  readonly started: number;
+  readonly done: number;
+  readonly failed: number;
+  /** The workflow run now in progress (1 + continue-as-new count). */
+  readonly run: number;
+}

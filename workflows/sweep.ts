@@ -4,9 +4,10 @@ import type { SweepPagingActivities } from '../activities/sweep-paging';
 import type { ArtifactRef, ExperimentInput, SweepPointProgress, SweepResultRow } from './contracts';
 import { experimentWorkflow, stageActivities } from './experiment';
 import { SWEEP_KEY } from './search-attributes';
-import type { PagedSweepInput, PagedSweepPoint, PagedSweepResult, SweepBatchLine, SweepCursor } from './sweep-contracts';
+import type { PagedSweepInput, PagedSweepPoint, PagedSweepResult, SweepBatchLine, SweepCounts, SweepCursor } from './sweep-contracts';
 
 export const sweepProgressQuery = defineQuery<SweepPointProgress[]>('sweepProgress');
+export const sweepCountsQuery = defineQuery<SweepCounts>('sweepCounts');
 
 /**
  * Points one workflow run starts before it continues as new. Each point adds about 7 events
@@ -67,6 +68,8 @@ export async function sweepWorkflow(input: PagedSweepInput): Promise<PagedSweepR
   const sharedSeen = new Set(cursor.sharedSeen);
   let done = cursor.done;
   let failed = cursor.failed;
+  let started = cursor.next;
+  setHandler(sweepCountsQuery, () => ({ count: points.count, started, done, failed, run: cursor.run }));
 
   // Finished points wait here until saved; this run's saved batch grows by appending.
   let pending: SweepBatchLine[] = [];
@@ -94,6 +97,7 @@ export async function sweepWorkflow(input: PagedSweepInput): Promise<PagedSweepR
     while (running.size >= input.maxParallel) await Promise.race(running.values());
     if (pending.length >= FLUSH_POINTS) await save();
     const slot = progress.push({ name: point.name, subject: point.subject, state: 'running' }) - 1;
+    started = i + 1;
     const child = runPoint(point, input, childForce).then(
       (rows) => {
         const state: SweepPointProgress = { name: point.name, subject: point.subject, state: 'done' };

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sweepCommand, sweepWorkflowId } from '../../cli/sweep-command';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { createWorker } from '../../worker';
@@ -132,7 +132,14 @@ describe(`a sweep of ${POINTS} points`, () => {
 
   it('a rerun from what the server recorded runs every point again: from a continued run (its cursor dropped) or an older input with the points inline', { timeout: 120_000 }, async () => {
     const file = await sweepFile('again', ['a1', 'a2', 'a3']);
-    expect((await sweepCommand({ sweepFile: file, pointsPerRun: 2, ...settings() })).points.map((p) => p.state)).toEqual(['done', 'done', 'done']);
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
+    try {
+      expect((await sweepCommand({ sweepFile: file, pointsPerRun: 2, ...settings(), quiet: false })).points.map((p) => p.state)).toEqual(['done', 'done', 'done']);
+    } finally {
+      write.mockRestore();
+    }
+    expect(printed.join('')).toContain(`3/3 points done in 2 workflow run(s); results: ${path.join(dir, 'runs', 'again', 'results.csv')}`);
     // The latest run's input is what `rerun` finds through the server: it carries a cursor at point 2.
     const recorded = await recordedInput<PagedSweepInput>(client, sweepWorkflowId('again'));
     expect(recorded.cursor?.next).toBe(2);
