@@ -251,7 +251,7 @@ async function deployment(lab: LabNetwork, work: string): Promise<void> {
 }
 
 describe('a lab cluster: server, three worker hosts, a client and a fourth host', () => {
-  const skipped = namespaces.ok ? '' : ` (skipped: network namespaces are not permitted here: ${namespaces.reason})`;
+  const skipped = namespaces.ok ? '' : ` (skipped: network namespaces cannot be created here: ${namespaces.reason})`;
   it.skipIf(!namespaces.ok)(`each host in its own network namespace on a veth LAN: routing, failover, local-run scores, status from elsewhere${skipped}`, async () => {
     const work = path.join(dir, 'namespaces');
     await fs.mkdir(work);
