@@ -22,7 +22,7 @@ export class BackgroundGatherer {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`BackgroundGatherer: threads must be a positive integer, got ${threads}`);
     this.state = new Int32Array(new SharedArrayBuffer(4 * threads));
     const ranges = balancedRowRanges(p, threads);
-    const source = WORKER_SOURCE.replace('GATHERER_CLASS', SystemGatherer.toString());
+    const source = WORKER_SOURCE.replace('GATHERER_SOURCE', JSON.stringify(`(${SystemGatherer.toString()})`));
     this.workers = Array.from({ length: threads }, (_, index) => {
       const worker = new Worker(source, {
         eval: true,
@@ -45,9 +45,19 @@ export class BackgroundGatherer {
   /** Blocks until the running gather (if any) has finished; throws if it failed. */
   wait(): void {
     if (!this.running) return;
-    for (let i = 0; i < this.workers.length; i++) Atomics.wait(this.state, i, PENDING);
     this.running = false;
-    if (this.state.some((v) => v !== DONE)) throw new Error('voxel-selection L2: the background gather failed');
+    const deadline = performance.now() + WAIT_LIMIT_MS;
+    for (let i = 0; i < this.workers.length; i++) {
+      // A loop, not one wait: a worker's notify for the previous batch can arrive after its
+      // store was seen (it was descheduled in between) and wake this wait while still PENDING.
+      while (Atomics.load(this.state, i) === PENDING) {
+        // Bounded: a worker that died cannot say so while this thread blocks its event loop.
+        const left = deadline - performance.now();
+        if (left <= 0) throw new Error(`voxel-selection L2: a gather thread gave no answer in ${WAIT_LIMIT_MS / 1000} s`);
+        Atomics.wait(this.state, i, PENDING, left);
+      }
+    }
+    if (this.state.some((v) => v !== DONE)) throw new Error(`voxel-selection L2: the background gather failed (thread states ${this.state.join(', ')})`);
   }
 
   async close(): Promise<void> {
@@ -55,15 +65,22 @@ export class BackgroundGatherer {
   }
 }
 
+/** A batch takes well under a second to gather; minutes mean the worker is gone. */
+const WAIT_LIMIT_MS = 300_000;
 const PENDING = 1;
 const DONE = 2;
 const FAILED = 3;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Gatherer = (GATHERER_CLASS);
 const { gram, p, k, maxBatch, mean, n, alpha, state, index, from, to } = workerData;
-const gatherer = new Gatherer(p, k, maxBatch);
+// Built inside try, so that even a source that fails to evaluate answers every request (FAILED).
+let gatherer;
+try {
+  gatherer = new (eval(GATHERER_SOURCE))(p, k, maxBatch);
+} catch (error) {
+  console.error(error);
+}
 parentPort.on('message', ({ voxels, count, out }) => {
   let result = ${DONE};
   try {
