@@ -32,7 +32,7 @@ const BINARIES = [
     versionArgs: ['version'],
   },
 ];
-const PY_PACKAGES = { pyarrow: '26.0.1' };
+const PY_PACKAGES = { pyarrow: '26.0.1', numpy: '2.3.5' };
 
 class ToolError extends Error {}
 
