@@ -9,10 +9,10 @@ subjects:
 `;
 
 describe('the shard-size keys', () => {
-  it('default to 8,192 units per decode shard and 10 images per reconstruct shard', () => {
+  it('default to 8,192 units per decode shard and 50 images per reconstruct shard', () => {
     const config = parseExperimentConfig(base, 'exp.yaml');
     expect(config.decode.shardUnits).toBe(8192);
-    expect(config.reconstruct.shardImages).toBe(10);
+    expect(config.reconstruct.shardImages).toBe(50);
   });
 
   it('accept a multiple of 1,024 units and any positive image count', () => {
