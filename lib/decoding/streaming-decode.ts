@@ -33,40 +33,25 @@ export interface StreamingDecodeOptions {
  */
 export async function decodeStreaming(net: Cnn, images: ImageBatch, W: Matrix, o: StreamingDecodeOptions): Promise<Record<string, Matrix>> {
   if (W.cols !== images.count) throw new Error(`decodeStreaming: weights for ${W.cols} images, got ${images.count}`);
-  // The running sums stay on the backend: each batch adds to them there (on all its threads)
-  // instead of downloading test rows × all units per batch and adding in JavaScript. The float32
-  // additions are the same, in the same order, so the result is unchanged.
-  const sums = new Map<string, tf.Tensor2D>();
+  const out: Record<string, Matrix> = {};
+  for (const layer of net.layerNames) out[layer] = createMatrix(W.rows, net.layerShapes[layer]!.reduce((a, b) => a * b, 1));
   const pixels = images.height * images.width * CHANNELS;
-  try {
-    for (let start = 0; start < images.count; start += o.batchSize) {
-      const b = Math.min(o.batchSize, images.count - start);
-      const weights = tf.tensor2d(Float32Array.from({ length: W.rows * b }, (_, k) => W.data[Math.floor(k / b) * W.cols + start + (k % b)]!), [W.rows, b]);
-      const batch = tf.tensor4d(images.data.subarray(start * pixels, (start + b) * pixels), [b, images.height, images.width, CHANNELS]);
-      try {
-        await net.eachLayer(batch, async (layer, features) => {
-          const previous = sums.get(layer);
-          sums.set(layer, tf.tidy(() => (previous ? tf.add(previous, tf.matMul(weights, features)) : tf.matMul(weights, features))));
-          previous?.dispose();
-        });
-      } finally {
-        tf.dispose([weights, batch]);
-      }
-      o.onProgress?.((start + b) / images.count, `streamed ${start + b}/${images.count} images`);
-      // Let heartbeats run: with no download per batch nothing else yields to the event loop.
-      await new Promise(setImmediate);
+  for (let start = 0; start < images.count; start += o.batchSize) {
+    const b = Math.min(o.batchSize, images.count - start);
+    const weights = tf.tensor2d(Float32Array.from({ length: W.rows * b }, (_, k) => W.data[Math.floor(k / b) * W.cols + start + (k % b)]!), [W.rows, b]);
+    const batch = tf.tensor4d(images.data.subarray(start * pixels, (start + b) * pixels), [b, images.height, images.width, CHANNELS]);
+    try {
+      await net.eachLayer(batch, async (layer, features) => {
+        const product = tf.matMul(weights, features);
+        const values = (await product.data()) as Float32Array;
+        product.dispose();
+        const target = out[layer]!.data;
+        for (let k = 0; k < values.length; k++) target[k]! += values[k]!;
+      });
+    } finally {
+      tf.dispose([weights, batch]);
     }
-    const out: Record<string, Matrix> = {};
-    for (const layer of net.layerNames) {
-      const units = net.layerShapes[layer]!.reduce((a, c) => a * c, 1);
-      const sum = sums.get(layer);
-      // One layer at a time, freed as it arrives: the sums are never held twice.
-      out[layer] = createMatrix(W.rows, units, sum ? ((await sum.data()) as Float32Array) : new Float32Array(W.rows * units));
-      sum?.dispose();
-      sums.delete(layer);
-    }
-    return out;
-  } finally {
-    for (const sum of sums.values()) sum.dispose();
+    o.onProgress?.((start + b) / images.count, `streamed ${start + b}/${images.count} images`);
   }
+  return out;
 }
