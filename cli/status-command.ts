@@ -1,6 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { StageRequest, StageResult } from '../workflows/contracts';
+import type { ShardBatchInput, ShardBatchResult, ShardCount, ShardedStage, StagePlan, StageRequest, StageResult } from '../workflows/contracts';
 import type { ConnectionOptions } from './connection-options';
 import { findRun } from './find-run';
 import { checkRunName } from './run-record';
@@ -17,6 +17,8 @@ export interface StageStatusRow {
   readonly why: string;
   readonly seconds?: number;
   readonly attempts: number;
+  /** A sharded stage's shards finished (computed or cached) out of all, once it has planned them. */
+  readonly shards?: ShardCount;
 }
 
 function decode<T>(payloads: temporal.api.common.v1.IPayloads | null | undefined): T | undefined {
@@ -33,15 +35,72 @@ const REASON_TEXT: Record<StageResult['reason'], string> = {
   'inputs-changed': 'input changed',
 };
 
-/** Per-stage status from the workflow's durable history: no worker needs to be running. */
+/** A sharded stage's activities (plan, shards, merge) by activity type, and the stage they make up. */
+const SHARD_PARTS: Record<string, { stage: ShardedStage; part: 'plan' | 'shard' | 'merge' }> = {
+  decodePlan: { stage: 'decode', part: 'plan' },
+  decode: { stage: 'decode', part: 'shard' },
+  decodeMerge: { stage: 'decode', part: 'merge' },
+  reconstructPlan: { stage: 'reconstruct', part: 'plan' },
+  reconstruct: { stage: 'reconstruct', part: 'shard' },
+  reconstructMerge: { stage: 'reconstruct', part: 'merge' },
+};
+
+/** One sharded stage as it unfolds in the history: its shards' fate, and when it began. */
+interface ShardedProgress {
+  row: StageStatusRow;
+  started?: number;
+  done: number;
+  total?: number;
+}
+
+const seconds = (t: temporal.api.history.v1.IHistoryEvent['eventTime']): number | undefined =>
+  t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : undefined;
+
+/**
+ * Per-stage status from the workflow's durable history: no worker needs to be running. A sharded
+ * stage (plan, its shards, merge — some shards in child workflows when there are many) is one
+ * row with its shards done out of all; its seconds run from the plan to the merge.
+ */
 export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStatusRow[] {
   const rows = new Map<string, StageStatusRow>();
+  const sharded = new Map<string, ShardedProgress>();
+  /** Scheduled (or child-initiated) event id → the key of the row it updates, and the part it is. */
+  const owner = new Map<string, { key: string; part?: 'plan' | 'shard' | 'merge' | 'batch' }>();
+  const progress = (stage: ShardedStage, request: StageRequest<unknown> | undefined): ShardedProgress => {
+    const key = `${stage}|${request?.subject ?? ''}|${request?.variant ?? ''}`;
+    let p = sharded.get(key);
+    if (!p) {
+      p = { row: { stage, subject: request?.subject, ...(request?.variant ? { variant: request.variant } : {}), state: 'scheduled', why: request?.force ? 'forced' : '', attempts: 0 }, done: 0 };
+      sharded.set(key, p);
+      rows.set(key, p.row);
+    }
+    return p;
+  };
+  const update = (key: string, row: StageStatusRow) => {
+    rows.set(key, row);
+    const p = sharded.get(key);
+    if (p) p.row = row;
+  };
+  const withShards = (p: ShardedProgress): StageStatusRow => (p.total === undefined ? p.row : { ...p.row, shards: { done: p.done, total: p.total } });
   for (const event of events) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      const request = decode<StageRequest<unknown>>(scheduled.input);
-      rows.set(String(event.eventId), {
-        stage: scheduled.activityType?.name ?? '?',
+      const type = scheduled.activityType?.name ?? '?';
+      const request = decode<StageRequest<unknown> & { shards?: number; shard?: unknown }>(scheduled.input);
+      const part = SHARD_PARTS[type];
+      if (part && (part.part !== 'shard' || request?.shard !== undefined)) {
+        const p = progress(part.stage, request);
+        const key = `${part.stage}|${request?.subject ?? ''}|${request?.variant ?? ''}`;
+        if (part.part === 'plan') p.started ??= seconds(event.eventTime);
+        if (part.part === 'shard' && request?.shards !== undefined) p.total = request.shards;
+        owner.set(String(event.eventId), { key, part: part.part });
+        update(key, withShards(p));
+        continue;
+      }
+      const key = String(event.eventId);
+      owner.set(key, { key });
+      rows.set(key, {
+        stage: type,
         subject: request?.subject,
         ...(request?.variant ? { variant: request.variant } : {}),
         state: 'scheduled',
@@ -49,27 +108,55 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
         attempts: 0,
       });
     }
+    const child = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (child && child.workflowType?.name === 'shardBatchWorkflow') {
+      const input = decode<ShardBatchInput>(child.input);
+      if (input) {
+        const p = progress(input.stage, input.request);
+        p.total = input.shards;
+        owner.set(String(event.eventId), { key: `${input.stage}|${input.request.subject ?? ''}|${input.request.variant ?? ''}`, part: 'batch' });
+        update(`${input.stage}|${input.request.subject ?? ''}|${input.request.variant ?? ''}`, withShards(p));
+      }
+    }
+    const childDone = event.childWorkflowExecutionCompletedEventAttributes;
+    const batchOwner = childDone ? owner.get(String(childDone.initiatedEventId)) : undefined;
+    if (childDone && batchOwner?.part === 'batch') {
+      const p = sharded.get(batchOwner.key)!;
+      p.done += decode<ShardBatchResult>(childDone.result)?.done ?? 0;
+      update(batchOwner.key, withShards(p));
+    }
     const started = event.activityTaskStartedEventAttributes;
-    const row = (id: unknown) => rows.get(String(id));
-    if (started && row(started.scheduledEventId)) {
-      const r = row(started.scheduledEventId)!;
-      rows.set(String(started.scheduledEventId), { ...r, state: 'running', attempts: started.attempt ?? r.attempts + 1 });
+    const of = (id: unknown) => owner.get(String(id));
+    if (started && of(started.scheduledEventId)) {
+      const { key } = of(started.scheduledEventId)!;
+      const r = rows.get(key)!;
+      const attempts = Math.max(r.attempts, started.attempt ?? r.attempts + 1);
+      update(key, r.state === 'scheduled' ? { ...r, state: 'running', attempts } : { ...r, attempts });
     }
     const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && row(completed.scheduledEventId)) {
-      const result = decode<StageResult>(completed.result);
-      const r = row(completed.scheduledEventId)!;
-      rows.set(String(completed.scheduledEventId), {
-        ...r,
-        state: result?.reason === 'cached' ? 'cached' : 'ran',
-        why: result ? REASON_TEXT[result.reason] : '',
-        seconds: result?.seconds,
-      });
+    if (completed && of(completed.scheduledEventId)) {
+      const { key, part } = of(completed.scheduledEventId)!;
+      const r = rows.get(key)!;
+      if (part === undefined || part === 'merge') {
+        const result = decode<StageResult>(completed.result);
+        const p = sharded.get(key);
+        const began = p?.started;
+        const ended = seconds(event.eventTime);
+        const wall = part === 'merge' && began !== undefined && ended !== undefined ? ended - began : result?.seconds;
+        update(key, { ...r, state: result?.reason === 'cached' ? 'cached' : 'ran', why: result ? REASON_TEXT[result.reason] : '', ...(wall === undefined ? {} : { seconds: wall }) });
+      } else if (part === 'plan') {
+        const cached = decode<StagePlan<unknown>>(completed.result)?.cached;
+        if (cached) update(key, { ...r, state: 'cached', why: REASON_TEXT[cached.reason], seconds: cached.seconds });
+      } else if (part === 'shard') {
+        const p = sharded.get(key)!;
+        p.done += 1;
+        update(key, withShards(p));
+      }
     }
     const failed = event.activityTaskFailedEventAttributes;
-    if (failed && row(failed.scheduledEventId)) {
-      const r = row(failed.scheduledEventId)!;
-      rows.set(String(failed.scheduledEventId), { ...r, state: 'failed', why: failed.failure?.message ?? 'failed' });
+    if (failed && of(failed.scheduledEventId)) {
+      const { key } = of(failed.scheduledEventId)!;
+      update(key, { ...rows.get(key)!, state: 'failed', why: failed.failure?.message ?? 'failed' });
     }
   }
   return [...rows.values()];
@@ -151,8 +238,9 @@ export function formatStatus(report: StatusReport): string {
   for (const r of report.stages) {
     const stage = r.variant ? `${r.stage} ${r.variant}` : r.stage;
     const label = r.subject ? `${stage} [${r.subject}]` : stage;
-    const seconds = r.seconds === undefined ? '' : ` ${r.seconds.toFixed(1)} s`;
-    lines.push(`  ${label.padEnd(34)} ${r.state.padEnd(9)}${seconds}${r.why ? `  (${r.why})` : ''}`);
+    const took = r.seconds === undefined ? '' : ` ${r.seconds.toFixed(1)} s`;
+    const shards = r.shards ? `  shards ${r.shards.done}/${r.shards.total}` : '';
+    lines.push(`  ${label.padEnd(34)} ${r.state.padEnd(9)}${took}${shards}${r.why ? `  (${r.why})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }
