@@ -22,10 +22,10 @@ import { writeTinyConfig } from '../support/tiny-config';
  * `description`, which only the report stage reads: after a one-point warm-up every other stage
  * is a cache hit, and each point renders its own (tiny) report.
  *
- * A point costs ~40-190 ms of this machine's CPU (Temporal's events and workflow tasks, eight
- * activities, one report), so 10,000 of them take 7-30 minutes: the suite runs 250 points at 100
- * a run (three runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000 runs the full
- * size at the default POINTS_PER_RUN (40 runs; docs/operations.md has the measured time).
+ * A point costs 180-340 ms on a loaded 2-core machine (Temporal's events and workflow tasks, eight
+ * or more activities, one report): 10,000 of them took 55 minutes there. So the suite runs 250
+ * points at 100 a run (three runs, every path of the paging), and DEEPRECON_SWEEP_POINTS=10000
+ * runs the full size at the default POINTS_PER_RUN (40 runs; docs/operations.md has the numbers).
  */
 const POINTS = Number(process.env.DEEPRECON_SWEEP_POINTS ?? 250);
 const PER_RUN = POINTS >= 10 * POINTS_PER_RUN ? POINTS_PER_RUN : 100;
