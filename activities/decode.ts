@@ -20,6 +20,7 @@ import { runStage, type StageContext } from './stage-runner';
 import { finiteMean } from '../lib/evaluation/finite-mean';
 import { shuffleImageLabels } from '../lib/reconstruction/shuffled-image-labels';
 import { Random } from '../lib/random';
+import { standardiseColumns } from '../lib/linalg/standardise-columns';
 
 /** The decode stage's config; the shard size is in no key (sharding never changes a value). */
 export type DecodeConfig = Omit<z.infer<typeof DecodeSchema>, 'shardUnits'> & {
@@ -46,18 +47,6 @@ export function controlDecoderSeed(seed: number, k: number): number {
 /** Rows i of a set with i mod `groups` = `group`. */
 function groupRows(rows: number, groups: number, group: number): number[] {
   return Array.from({ length: Math.ceil((rows - group) / groups) }, (_, j) => group + j * groups);
-}
-
-/** Columns standardised with their own mean and SD (FastL2LiR decodes z-scored units). */
-function standardiseColumns(m: Matrix): { z: Matrix; mean: Float64Array; sd: Float64Array } {
-  const mean = new Float64Array(m.cols);
-  const sd = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) mean[j]! += m.data[i * m.cols + j]! / m.rows;
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) sd[j]! += (m.data[i * m.cols + j]! - mean[j]!) ** 2 / m.rows;
-  for (let j = 0; j < m.cols; j++) sd[j] = Math.sqrt(sd[j]!) || 1;
-  const z = createMatrix(m.rows, m.cols);
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) z.data[i * m.cols + j] = (m.data[i * m.cols + j]! - mean[j]!) / sd[j]!;
-  return { z, mean, sd };
 }
 
 function restoreColumns(m: Matrix, mean: Float64Array, sd: Float64Array): Matrix {
@@ -198,6 +187,7 @@ export async function predictUnits(
     } else if (method === 'ridge-cv') {
       predicted = (await decodeRidgeCv(fit.train.values, Ytrain, fit.Xtests, { alphas: ctx.config.alphas, folds: ctx.config.folds, groups: fit.groups, onProgress: progress })).predictions;
     } else {
+      // FastL2LiR decodes z-scored units.
       const { z, mean, sd } = standardiseColumns(Ytrain);
       const decoded = await decodeVoxelSelectionL2(fit.train.values, z, fit.Xtests, { alpha: ctx.config.alpha, nFeatures: ctx.config.nFeatures, onProgress: progress });
       predicted = decoded.map((p) => restoreColumns(p, mean, sd));
@@ -217,7 +207,7 @@ export async function writeDecodedLayer(ctx: StageContext<DecodeConfig>, setup: 
   for (const [ti, test] of setup.tests.entries()) {
     const set = setup.testNames[ti]!.slice('test.'.length);
     const predicted = predictions[ti]!;
-    await ctx.write(`decoded.${set}.${layer}`, encodeLabelledMatrix({ stimulusIds: test.stimulusIds, values: predicted }, { layer }), 'arrow', [predicted.rows, predicted.cols]);
+    await ctx.write(`decoded.${set}.${layer}`, encodeLabelledMatrix({ stimulusIds: test.stimulusIds, values: predicted, ...(features.shape ? { shape: features.shape } : {}) }, { layer }), 'arrow', [predicted.rows, predicted.cols]);
     const truth = selectRows(features.values, rowsForIds(features, test.stimulusIds, source));
     accuracy.push({
       subject: ctx.subject ?? '-',
