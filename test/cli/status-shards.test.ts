@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { stageRowsFromHistory } from '../../cli/status-command';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Long = NonNullable<HistoryEvent['eventId']>;
+/** Ids and times are protobuf Longs in a real history; status reads them with String() and Number(), as it reads numbers. */
+const long = (n: number): Long => n as unknown as Long;
 
 /** A small workflow history, event by event, as the server returns it (payloads encoded). */
 class History {
@@ -11,7 +14,7 @@ class History {
   private at = 0;
   private add(fields: HistoryEvent): number {
     const eventId = this.events.length + 1;
-    this.events.push({ eventId, eventTime: { seconds: this.at++ }, ...fields });
+    this.events.push({ eventId: long(eventId), eventTime: { seconds: long(this.at++) }, ...fields });
     return eventId;
   }
   private payloads(value: unknown) {
@@ -21,19 +24,19 @@ class History {
     return this.add({ activityTaskScheduledEventAttributes: { activityType: { name: type }, input: this.payloads(input) } });
   }
   start(scheduledEventId: number, attempt = 1): void {
-    this.add({ activityTaskStartedEventAttributes: { scheduledEventId, attempt } });
+    this.add({ activityTaskStartedEventAttributes: { scheduledEventId: long(scheduledEventId), attempt } });
   }
   complete(scheduledEventId: number, result: unknown): void {
-    this.add({ activityTaskCompletedEventAttributes: { scheduledEventId, result: this.payloads(result) } });
+    this.add({ activityTaskCompletedEventAttributes: { scheduledEventId: long(scheduledEventId), result: this.payloads(result) } });
   }
   fail(scheduledEventId: number, message: string): void {
-    this.add({ activityTaskFailedEventAttributes: { scheduledEventId, failure: { message } } });
+    this.add({ activityTaskFailedEventAttributes: { scheduledEventId: long(scheduledEventId), failure: { message } } });
   }
   child(input: unknown): number {
     return this.add({ startChildWorkflowExecutionInitiatedEventAttributes: { workflowType: { name: 'shardBatchWorkflow' }, input: this.payloads(input) } });
   }
   childDone(initiatedEventId: number, result: unknown): void {
-    this.add({ childWorkflowExecutionCompletedEventAttributes: { initiatedEventId, result: this.payloads(result) } });
+    this.add({ childWorkflowExecutionCompletedEventAttributes: { initiatedEventId: long(initiatedEventId), result: this.payloads(result) } });
   }
 }
 
