@@ -92,8 +92,9 @@ describe('a sweep of 3 subjects × 2 parameter points', () => {
         }
         const scheduled = [...queueOf.values()];
         const subjectQueue = SUBJECT_QUEUES[point.subject as keyof typeof SUBJECT_QUEUES];
-        // Subject stages only on the subject's queue; shared stages on the main queue.
-        for (const stage of ['simulate', 'preprocess', 'decode', 'reconstruct', 'evaluate']) expect(scheduled).toContain(`${stage}@${subjectQueue}`);
+        // Subject stages only on the subject's queue; shared stages on the main queue. A sharded
+        // stage always plans (its shards run only when the plan finds it not cached).
+        for (const stage of ['simulate', 'preprocess', 'decodePlan', 'reconstructPlan', 'evaluate']) expect(scheduled).toContain(`${stage}@${subjectQueue}`);
         const sharedStages = ['stimuli@', 'features@', 'generator@', 'report@'];
         expect(scheduled.filter((s) => !sharedStages.some((p) => s.startsWith(p))).every((s) => s.endsWith(`@${subjectQueue}`))).toBe(true);
         expect(scheduled.filter((s) => sharedStages.some((p) => s.startsWith(p))).every((s) => s.endsWith(`@${MAIN_QUEUE}`))).toBe(true);
