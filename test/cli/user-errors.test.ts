@@ -53,7 +53,10 @@ describe('a user error is one line, without stack traces', () => {
   it('run with bad data: one error line; the worker warnings only with --verbose; status | head -1 closes quietly', { timeout: 240_000 }, async () => {
     const quiet = await cli(['run', 'bad.yaml', '--workers', '1']);
     expect(quiet.code).toBe(1);
-    expect(quiet.stderr).toBe(`error: experiment usererr failed: features: ${path.join(dir, 'model', 'model.json')}: "../outside.bin" leads outside its folder ${path.join(dir, 'model')}\n`);
+    // One line, ending with the worker that raised it (pid@host/queue).
+    const expected = `error: experiment usererr failed: features: ${path.join(dir, 'model', 'model.json')}: "../outside.bin" leads outside its folder ${path.join(dir, 'model')}`;
+    expect(quiet.stderr.startsWith(`${expected} (on worker `)).toBe(true);
+    expect(quiet.stderr.slice(expected.length)).toMatch(/^ \(on worker \d+@[^/\s]+\/[^)\s]+\)\n$/);
 
     const verbose = await cli(['run', 'bad.yaml', '--workers', '1', '--verbose']);
     expect(verbose.code).toBe(1);
