@@ -61,6 +61,14 @@ describe('two workers on one queue', () => {
       const stage = started ? stageOf.get(String(started.scheduledEventId)) : undefined;
       if (started && stage) identities.set(stage, (identities.get(stage) ?? new Set()).add(started.identity ?? ''));
     }
+    // Temporal's UI shows each activity's summary: stage, subject, method and shard.
+    const summaries = events.flatMap((e) => {
+      const summary = e.userMetadata?.summary;
+      return e.activityTaskScheduledEventAttributes && summary ? [{ name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '', text: defaultPayloadConverter.fromPayload<string>(summary) }] : [];
+    });
+    expect(summaries.length).toBe(events.filter((e) => e.activityTaskScheduledEventAttributes).length);
+    for (const { name, text } of summaries) expect(text.startsWith(name)).toBe(true);
+    expect(summaries.map((s) => s.text)).toContainEqual(expect.stringMatching(/^reconstruct \S+ icnn-gd · shard 1\/\d+ \(\S+ 0–1\)$/));
     // The reconstruction's six one-image shards ran on both workers.
     expect(identities.get('reconstruct:icnn-gd')?.size).toBe(2);
     expect([...identities.values()].some((ids) => ids.size >= 2)).toBe(true);
