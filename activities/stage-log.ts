@@ -1,13 +1,14 @@
 import type { Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, Next } from '@temporalio/worker';
-import type { StageRequest, StageResult } from '../workflows/contracts';
+import type { ShardRequest, StageResult } from '../workflows/contracts';
 
 /** What a worker says about each stage it runs: one line at its start and one at its end. */
 export type StageLog = (line: string) => void;
 
-function describe(ctx: Context, request: Partial<StageRequest<unknown>> | undefined): string {
+function describe(ctx: Context, request: Partial<ShardRequest<unknown>> | undefined): string {
   const stage = request?.variant ? `${ctx.info.activityType} ${request.variant}` : ctx.info.activityType;
-  return request?.subject ? `${stage} [${request.subject}]` : stage;
+  const shard = request?.shard && request.shards ? ` shard ${request.shard.index + 1}/${request.shards} (${request.shard.group} ${request.shard.start}–${request.shard.end})` : '';
+  return `${request?.subject ? `${stage} [${request.subject}]` : stage}${shard}`;
 }
 
 /**
@@ -18,7 +19,7 @@ export function stageLogInterceptor(identity: string, log: StageLog): ActivityIn
   return (ctx) => {
     const inbound: ActivityInboundCallsInterceptor = {
       async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
-        const what = describe(ctx, input.args[0] as Partial<StageRequest<unknown>> | undefined);
+        const what = describe(ctx, input.args[0] as Partial<ShardRequest<unknown>> | undefined);
         const attempt = `attempt ${ctx.info.attempt}`;
         const started = Date.now();
         log(`[${identity}] start ${what} (${attempt}, queue ${ctx.info.taskQueue})`);

@@ -61,10 +61,17 @@ describe('workers and clients say what they do', () => {
     expect(run.stderr).toBe('');
     const lines = worker.output().split('\n');
     const escaped = identity.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    for (const stage of ['stimuli', 'features', 'simulate [sim01]', 'decode [sim01]', 'reconstruct icnn-gd [sim01]', 'evaluate [sim01]']) {
-      const s = stage.replace(/[[\]]/g, '\\$&');
-      expect(lines.some((l) => new RegExp(`^\\S+ \\[${escaped}\\] start ${s} \\(attempt 1, queue ${queue}\\)$`).test(l)), `${stage} start`).toBe(true);
-      expect(lines.some((l) => new RegExp(`^\\S+ \\[${escaped}\\] end ${s}: (new|cached|forced|\\w+-changed) in \\d+\\.\\d s \\(attempt 1\\)$`).test(l)), `${stage} end`).toBe(true);
+    // A sharded stage's shards name their place: `shard i/n (group start–end)`.
+    const literal = (t: string) => t.replace(/[[\]]/g, '\\$&');
+    const shard = ' shard \\d+/\\d+ \\(\\S+ \\d+–\\d+\\)';
+    const stages = [
+      ...['stimuli', 'features', 'simulate [sim01]', 'decodeMerge [sim01]', 'evaluate [sim01]'].map(literal),
+      `${literal('decode [sim01]')}${shard}`,
+      `${literal('reconstruct icnn-gd [sim01]')}${shard}`,
+    ];
+    for (const s of stages) {
+      expect(lines.some((l) => new RegExp(`^\\S+ \\[${escaped}\\] start ${s} \\(attempt 1, queue ${queue}\\)$`).test(l)), `${s} start`).toBe(true);
+      expect(lines.some((l) => new RegExp(`^\\S+ \\[${escaped}\\] end ${s}: (new|cached|forced|\\w+-changed) in \\d+\\.\\d s \\(attempt 1\\)$`).test(l)), `${s} end`).toBe(true);
     }
     // The AWS SDK's notice about future Node versions is not printed by our processes.
     expect(worker.output()).not.toMatch(/NodeVersionSupportWarning/);
