@@ -2,7 +2,7 @@ import { ConfigError, type ConfigProblem } from '../configs/config-error';
 import { readConfigText } from '../configs/config-text';
 import { loadExperimentConfig } from '../configs/load';
 import { parseYamlSource } from '../configs/yaml-source';
-import { loadSweep } from '../lib/sweep/load-sweep';
+import { openSweep } from '../lib/sweep/load-sweep';
 
 /** A sweep file names its base experiment; an experiment file never has `base`. */
 async function isSweepFile(file: string): Promise<boolean> {
@@ -30,8 +30,11 @@ export interface InvalidFile {
  */
 export async function validateFile(file: string): Promise<ValidFile> {
   if (await isSweepFile(file)) {
-    const { sweep, points } = await loadSweep(file);
-    return { file, valid: true, kind: 'sweep', name: sweep.name, points: points.length };
+    // Every point is expanded (and checked) one at a time, as `sweep` does: memory stays flat.
+    const opened = await openSweep(file);
+    let points = 0;
+    for (const _point of opened.points()) points++;
+    return { file, valid: true, kind: 'sweep', name: opened.sweep.name, points };
   }
   const config = await loadExperimentConfig(file);
   return { file, valid: true, kind: 'experiment', name: config.name, subjects: config.subjects.length };
