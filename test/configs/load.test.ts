@@ -20,7 +20,7 @@ describe('experiment config loading', () => {
   it('names an unknown key with its path, line and a suggestion', () => {
     const message = problems(`${minimal}decode:\n  alpah: 10\n`);
     expect(message).toBe(
-      'exp.yaml:6: decode.alpah: unknown key "alpah" (did you mean "alpha"?); allowed: method, alpha, alphas, folds, nFeatures, trainOn, layers',
+      'exp.yaml:6: decode.alpah: unknown key "alpah" (did you mean "alpha"?); allowed: method, alpha, alphas, folds, nFeatures, trainOn, layers, shardUnits',
     );
   });
 
