@@ -1,6 +1,6 @@
-import { type ArtifactRef, putArtifact, sha256Hex } from '../lib/store/artifact-ref';
+import type { ArtifactRef } from '../lib/store/artifact-ref';
 import type { ArtifactStore } from '../lib/store/artifact-store';
-import type { StageManifest } from '../lib/store/stage-manifest';
+import { readCompleteManifestAt, type StageManifest, writeManifestAt } from '../lib/store/stage-manifest';
 
 /**
  * Where a shard's outputs and its manifest live: `shards/<stage>/<key>/`, beside `stages/`, so
@@ -17,17 +17,10 @@ function shardManifestKey(stage: string, key: string): string {
 }
 
 /** The shard's manifest and its reference if it completed and every output is still there. */
-export async function readCompleteShard(store: ArtifactStore, stage: string, key: string): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
-  const k = shardManifestKey(stage, key);
-  if (!(await store.exists(k))) return undefined;
-  const body = await store.get(k);
-  const manifest = JSON.parse(Buffer.from(body).toString('utf8')) as StageManifest;
-  for (const output of Object.values(manifest.outputs)) {
-    if (!(await store.exists(output.key))) return undefined;
-  }
-  return { manifest, ref: { uri: store.uri(k), key: k, sha256: sha256Hex(body), bytes: body.byteLength, format: 'json' } };
+export function readCompleteShard(store: ArtifactStore, stage: string, key: string): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
+  return readCompleteManifestAt(store, shardManifestKey(stage, key));
 }
 
 export function writeShardManifest(store: ArtifactStore, manifest: StageManifest): Promise<ArtifactRef> {
-  return putArtifact(store, shardManifestKey(manifest.stage, manifest.key), Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'), 'json');
+  return writeManifestAt(store, shardManifestKey(manifest.stage, manifest.key), manifest);
 }

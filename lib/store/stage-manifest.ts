@@ -42,27 +42,34 @@ export function manifestKey(stage: string, key: string): string {
 }
 
 /**
- * Returns the manifest (and its own reference) if the stage completed and every output is still
- * present, else undefined.
+ * The manifest stored at `manifestKey` (and its own reference) if it exists and every output it
+ * names is still present, else undefined. Stages and shards keep their manifests at different keys.
  */
-export async function readCompleteManifest(
-  store: ArtifactStore,
-  stage: string,
-  key: string,
-): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
-  const k = manifestKey(stage, key);
-  if (!(await store.exists(k))) return undefined;
-  const body = await store.get(k);
+export async function readCompleteManifestAt(store: ArtifactStore, manifestKey: string): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
+  if (!(await store.exists(manifestKey))) return undefined;
+  const body = await store.get(manifestKey);
   const manifest = JSON.parse(Buffer.from(body).toString('utf8')) as StageManifest;
   for (const output of Object.values(manifest.outputs)) {
     if (!(await store.exists(output.key))) return undefined;
   }
-  return { manifest, ref: { uri: store.uri(k), key: k, sha256: sha256Hex(body), bytes: body.byteLength, format: 'json' } };
+  return { manifest, ref: { uri: store.uri(manifestKey), key: manifestKey, sha256: sha256Hex(body), bytes: body.byteLength, format: 'json' } };
 }
 
-export async function writeManifest(store: ArtifactStore, manifest: StageManifest): Promise<ArtifactRef> {
-  const body = Buffer.from(JSON.stringify(manifest, null, 2), 'utf8');
-  return putArtifact(store, manifestKey(manifest.stage, manifest.key), body, 'json');
+/** Writes a manifest at `manifestKey`, as pretty JSON. */
+export function writeManifestAt(store: ArtifactStore, manifestKey: string, manifest: StageManifest): Promise<ArtifactRef> {
+  return putArtifact(store, manifestKey, Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'), 'json');
+}
+
+/**
+ * Returns the manifest (and its own reference) if the stage completed and every output is still
+ * present, else undefined.
+ */
+export function readCompleteManifest(store: ArtifactStore, stage: string, key: string): Promise<{ manifest: StageManifest; ref: ArtifactRef } | undefined> {
+  return readCompleteManifestAt(store, manifestKey(stage, key));
+}
+
+export function writeManifest(store: ArtifactStore, manifest: StageManifest): Promise<ArtifactRef> {
+  return writeManifestAt(store, manifestKey(manifest.stage, manifest.key), manifest);
 }
 
 /** What the last run of a stage for one experiment and subject was computed from. */
