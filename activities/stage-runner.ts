@@ -7,7 +7,7 @@ import type { ResultTable } from '../lib/formats/result-tables';
 import { decodeTable, type DecodedTable, encodeTable } from '../lib/store/arrow-table';
 import { openStore } from '../lib/store/open-store';
 import { encodeParquet } from '../lib/store/parquet-table';
-import { changeReason, lineageOf, readCompleteManifest, readLineage, type StageIdentity, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
+import { changeReason, lineageOf, readCompleteManifest, readLineage, type StageIdentity, type StageManifest, stageKey, stagePrefix, writeLineage, writeManifest } from '../lib/store/stage-manifest';
 import type { ShardRange, StageHeartbeat, StageName, StageRequest, StageResult } from '../workflows/contracts';
 import { badInputFailure, isBadInput } from './bad-input';
 import { CODE_VERSIONS } from './code-versions';
@@ -75,6 +75,11 @@ export async function cachedStageResult<C, R>(stage: StageName, request: StageRe
   const existing = await readCompleteManifest(store, stage, key);
   if (!existing) return undefined;
   if (request.experiment) await writeLineage(store, request.experiment, stage, lineageNameOf(request), lineageOf(identity, key));
+  return cachedResult(stage, request, key, started, existing);
+}
+
+/** A stage's (or shard's) result found complete in the store: no work done. */
+function cachedResult<R>(stage: StageName, request: StageRequest<unknown>, key: string, started: number, existing: { manifest: StageManifest; ref: ArtifactRef }): StageResult<R> {
   return {
     stage,
     subject: request.subject,
@@ -121,17 +126,7 @@ export async function runStage<C, R>(
     const existing = shard ? await readCompleteShard(store, stage, key) : await readCompleteManifest(store, stage, key);
     if (existing) {
       await remember();
-      return {
-        stage,
-        subject: request.subject,
-        key,
-        reason: 'cached',
-        seconds: (Date.now() - started) / 1000,
-        backend: existing.manifest.backend,
-        manifest: existing.ref,
-        outputs: existing.manifest.outputs,
-        results: existing.manifest.results as R,
-      };
+      return cachedResult(stage, request, key, started, existing);
     }
   }
 
