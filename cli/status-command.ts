@@ -66,8 +66,9 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
   const sharded = new Map<string, ShardedProgress>();
   /** Scheduled (or child-initiated) event id → the key of the row it updates, and the part it is. */
   const owner = new Map<string, { key: string; part?: 'plan' | 'shard' | 'merge' | 'batch' }>();
+  const groupKey = (stage: ShardedStage, request: StageRequest<unknown> | undefined) => `${stage}|${request?.subject ?? ''}|${request?.variant ?? ''}`;
   const progress = (stage: ShardedStage, request: StageRequest<unknown> | undefined): ShardedProgress => {
-    const key = `${stage}|${request?.subject ?? ''}|${request?.variant ?? ''}`;
+    const key = groupKey(stage, request);
     let p = sharded.get(key);
     if (!p) {
       p = { row: { stage, subject: request?.subject, ...(request?.variant ? { variant: request.variant } : {}), state: 'scheduled', why: request?.force ? 'forced' : '', attempts: 0 }, done: 0 };
@@ -90,7 +91,7 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
       const part = SHARD_PARTS[type];
       if (part && (part.part !== 'shard' || request?.shard !== undefined)) {
         const p = progress(part.stage, request);
-        const key = `${part.stage}|${request?.subject ?? ''}|${request?.variant ?? ''}`;
+        const key = groupKey(part.stage, request);
         if (part.part === 'plan') p.started ??= seconds(event.eventTime);
         if (part.part === 'shard' && request?.shards !== undefined) p.total = request.shards;
         owner.set(String(event.eventId), { key, part: part.part });
@@ -114,8 +115,9 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
       if (input) {
         const p = progress(input.stage, input.request);
         p.total = input.shards;
-        owner.set(String(event.eventId), { key: `${input.stage}|${input.request.subject ?? ''}|${input.request.variant ?? ''}`, part: 'batch' });
-        update(`${input.stage}|${input.request.subject ?? ''}|${input.request.variant ?? ''}`, withShards(p));
+        const key = groupKey(input.stage, input.request);
+        owner.set(String(event.eventId), { key, part: 'batch' });
+        update(key, withShards(p));
       }
     }
     const childDone = event.childWorkflowExecutionCompletedEventAttributes;
