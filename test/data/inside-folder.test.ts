@@ -47,15 +47,17 @@ describe('paths a model folder names stay inside it', () => {
   it('refuses a weightsManifest path that climbs out of the folder, even when the file it names is a valid shard', async () => {
     const folder = await modelNaming('climbs', '../outside.bin');
     await fs.copyFile(path.join(dir, 'good', 'weights.bin'), path.join(dir, 'outside.bin'));
-    for (const load of [loadModelFolder(folder), modelFolderFingerprint(folder)]) {
-      expect((await rejection(load)).message).toBe(`${path.join(folder, 'model.json')}: "../outside.bin" leads outside its folder ${folder}`);
+    for (const load of [() => loadModelFolder(folder), () => modelFolderFingerprint(folder)]) {
+      // Started one at a time: a second promise created up front would reject before anything awaits it.
+      expect((await rejection(load())).message).toBe(`${path.join(folder, 'model.json')}: "../outside.bin" leads outside its folder ${folder}`);
     }
   });
 
   it('refuses an absolute weightsManifest path', async () => {
     const folder = await modelNaming('absolute', path.join(dir, 'good', 'weights.bin'));
-    for (const load of [loadModelFolder(folder), modelFolderFingerprint(folder)]) {
-      expect((await rejection(load)).message).toMatch(/model\.json: ".*weights\.bin" is an absolute path; paths it names must be relative to /);
+    for (const load of [() => loadModelFolder(folder), () => modelFolderFingerprint(folder)]) {
+      // Started one at a time: a second promise created up front would reject before anything awaits it.
+      expect((await rejection(load())).message).toMatch(/model\.json: ".*weights\.bin" is an absolute path; paths it names must be relative to /);
     }
   });
 
