@@ -41,7 +41,16 @@ const VARIANTS: Record<string, Partial<SimulateConfig>> = {
   'linear pixel terms': { pixelTerms: 'linear' },
   'imagery as scaled copy': { imagery: 'scaled-copy' },
   'earlier noise level (noiseSd 5)': { noiseSd: 5 },
+  // Polarity share (opt in with --variants): how much net polarity/hue preference early voxels need.
+  'polarity w 0.35–1': { oppositePolarity: [0.35, 1] },
+  'polarity w 0–1': { oppositePolarity: [0, 1] },
+  'polarity w 0': { oppositePolarity: [0, 0] },
+  // The real files' dimensions (opt in): VC of ~11,700 voxels, 5 training repeats, 24 natural test repeats.
+  'paper scale': { voxels: 11700, trainRepeats: 5, testRepeats: 24 },
+  'paper scale at 4000 voxels': { voxels: 4000, trainRepeats: 5, testRepeats: 24 },
 };
+/** Run when --variants is not given. */
+const DEFAULT_VARIANTS = Object.keys(VARIANTS).filter((name) => !name.includes('polarity') && !name.startsWith('paper'));
 
 interface Row {
   variant: string;
@@ -90,7 +99,7 @@ function writeGrid(rows: ImageBatch[], file: string): void {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { variants: { type: 'string' }, iterations: { type: 'string', default: '200' }, grids: { type: 'string' }, reliability: { type: 'boolean', default: false } } });
   const backend = await initBackend('auto');
-  const names = values.variants ? values.variants.split(',') : Object.keys(VARIANTS);
+  const names = values.variants ? values.variants.split(',') : DEFAULT_VARIANTS;
   const iterations = Number(values.iterations);
   console.log(`backend ${backend}; ${SIZE} px, ${BASE.voxels} voxels, icnn-gd ${iterations} iterations from the mean image, all layers, ridge α 100`);
   const stimuli = proceduralStimuli({ seed: 1, imageSize: SIZE, trainImages: 1200, testImages: 50, shapes: true, letters: true });

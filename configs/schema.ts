@@ -77,6 +77,14 @@ export const SimulatedSourceSchema = z.strictObject({
   slowDriftSd: z.number().min(0).max(10).default(0.3),
   /** Early areas' luminance and colour term: half-wave `rectified` tuned subunits, or the signed `linear` pixel shortcut. */
   pixelTerms: z.enum(['rectified', 'linear']).default('rectified'),
+  /**
+   * Rectified terms: each early voxel pools the opposite polarity with a weight drawn from [lo, hi];
+   * 1 is pure contrast, 0 a voxel that prefers one polarity or hue (docs/simulation.md).
+   */
+  oppositePolarity: z
+    .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+    .refine(([lo, hi]) => lo <= hi, { error: 'give [lo, hi] with lo ≤ hi, both in [0, 1]' })
+    .default([0.7, 1]),
   /** `top-down`: weaker, idiosyncratic imagery of varying vividness; `scaled-copy`: seeing, scaled down. */
   imagery: z.enum(['top-down', 'scaled-copy']).default('top-down'),
 });

@@ -5,7 +5,7 @@ import { runLayout } from './encoding/run-layout';
 import { addTrialNoise, drawRunDrift, sharedNoiseLoadings, type TrialNoiseSettings } from './encoding/trial-noise';
 import { VISUAL_AREAS } from './encoding/visual-areas';
 import { voxelDrive } from './encoding/voxel-drive';
-import { DEFAULT_GAIN_SD, drawVoxelPopulation, type VoxelPopulation } from './encoding/voxel-population';
+import { DEFAULT_GAIN_SD, DEFAULT_OPPOSITE_POLARITY, drawVoxelPopulation, type VoxelPopulation } from './encoding/voxel-population';
 import type { StimulusSet, TrialTable } from './trials';
 
 export interface SimulateConfig {
@@ -29,6 +29,8 @@ export interface SimulateConfig {
   readonly slowDriftSd?: number;
   /** Early areas' luminance/colour term: `rectified` (default) or the signed `linear` pixel shortcut. */
   readonly pixelTerms?: PixelTerms;
+  /** Range [lo, hi] of each early voxel's opposite-polarity weight (rectified terms); default [0.7, 1]. */
+  readonly oppositePolarity?: readonly [number, number];
   /** `top-down` (default): weaker, idiosyncratic, vividness-varying imagery; `scaled-copy`: a scaled copy of seeing. */
   readonly imagery?: ImageryModel;
 }
@@ -92,7 +94,7 @@ function idiosyncraticImagery(rng: Random, signal: Matrix): Matrix {
 export function simulateResponses(stimuli: StimulusSet, config: SimulateConfig): TrialTable {
   const rng = new Random(config.seed);
   const { height, width } = stimuli.images;
-  const population = drawVoxelPopulation(rng.fork(1), config.voxels, height, width, config.gainSd ?? DEFAULT_GAIN_SD);
+  const population = drawVoxelPopulation(rng.fork(1), config.voxels, height, width, config.gainSd ?? DEFAULT_GAIN_SD, config.oppositePolarity ?? DEFAULT_OPPOSITE_POLARITY);
   const signal = stimulusSignal(stimuli, population, config.pixelTerms ?? SIMULATION_DEFAULTS.pixelTerms);
   const runs = runLayout(rng.fork(2), stimuli, config);
   const noiseSettings: TrialNoiseSettings = {

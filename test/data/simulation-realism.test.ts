@@ -75,6 +75,28 @@ describe('the rectified colour term', () => {
       expect(Math.abs(rectified[i]!)).toBeLessThanOrEqual(0.3 * Math.abs(l) + 1e-3);
     });
   });
+
+  it.each([0, 0.4, 1])('keeps exactly (1 − w) of it when every voxel’s opposite-polarity weight is %s', (w) => {
+    // Closed form as above, with w fixed by the oppositePolarity range [w, w].
+    const S = 16;
+    const population = drawVoxelPopulation(new Random(8), 60, S, S, undefined, [w, w]);
+    const early = Array.from({ length: 60 }, (_, v) => v).filter((v) => population.area[v]! < 4);
+    const rng = new Random(10);
+    const images = createImageBatch(2, S, S);
+    for (let i = 0; i < S * S * 3; i++) {
+      const d = 0.2 * rng.normal();
+      images.data[i] = 0.5 + d;
+      images.data[S * S * 3 + i] = 0.5 - d;
+    }
+    const odd = (terms: 'rectified' | 'linear'): number[] => {
+      const drive = voxelDrive(images, population, terms);
+      return early.map((v) => (drive.data[v]! - drive.data[drive.cols + v]!) / 2);
+    };
+    const linear = odd('linear');
+    // float32 drives: agreement to 0.2 % of the largest linear response.
+    const slack = 2e-3 * Math.max(...linear.map(Math.abs));
+    odd('rectified').forEach((r, i) => expect(Math.abs(r - (1 - w) * linear[i]!)).toBeLessThan(slack));
+  });
 });
 
 describe('trial noise', () => {

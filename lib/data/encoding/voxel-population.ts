@@ -12,8 +12,11 @@ const PROTOTYPE_SPREAD = 0.8;
 /** Spatial-frequency tuning: preferred wavelength per RF SD, and tuning width in octaves. */
 const WAVELENGTH_PER_RF_SD = 3;
 const FREQUENCY_TUNING_OCTAVES = 0.75;
-/** Range of the opposite-polarity weight: the linear part of a rectified term is (1 − w)/(1 + w) ≤ 18 % of it. */
-const OPPOSITE_POLARITY = [0.7, 1] as const;
+/**
+ * Default range of the opposite-polarity weight w ~ U(lo, hi): the linear part of a rectified term
+ * is (1 − w)/(1 + w) ≤ 18 % of it. Lower w gives voxels a net polarity or hue preference.
+ */
+export const DEFAULT_OPPOSITE_POLARITY: readonly [number, number] = [0.7, 1];
 /** Default SD of log voxel gain: heterogeneous SNR within an area. */
 export const DEFAULT_GAIN_SD = 0.5;
 
@@ -65,7 +68,14 @@ function energyTuning(rng: Random, rfSd: number): number[] {
  * (uniform over the image in early areas, foveally biased and large in higher ones), tuning,
  * gains and which voxels respond at all. Deterministic in the generator's state.
  */
-export function drawVoxelPopulation(rng: Random, count: number, height: number, width: number, gainSd = DEFAULT_GAIN_SD): VoxelPopulation {
+export function drawVoxelPopulation(
+  rng: Random,
+  count: number,
+  height: number,
+  width: number,
+  gainSd = DEFAULT_GAIN_SD,
+  oppositePolarityRange: readonly [number, number] = DEFAULT_OPPOSITE_POLARITY,
+): VoxelPopulation {
   const scale = Math.min(height, width) / 32;
   const area = areaOfVoxels(count);
   const cx = new Float32Array(count);
@@ -102,6 +112,6 @@ export function drawVoxelPopulation(rng: Random, count: number, height: number, 
   }
   const networkSeed = Math.floor(rng.next() * 2 ** 31);
   // Drawn last, so the draws above are those of populations without it.
-  const oppositePolarity = Float32Array.from({ length: count }, () => rng.uniform(OPPOSITE_POLARITY[0], OPPOSITE_POLARITY[1]));
+  const oppositePolarity = Float32Array.from({ length: count }, () => rng.uniform(oppositePolarityRange[0], oppositePolarityRange[1]));
   return { count, area, cx, cy, rfSd, responsive, gain, energyWeights, opponentWeights, oppositePolarity, preferred, networkSeed, roiMasks: roiMasksOf(area) };
 }
