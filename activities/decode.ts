@@ -144,8 +144,21 @@ export function fitProjections(ctx: StageContext<DecodeConfig>, setup: DecodeSet
   if (ctx.config.method !== 'ridge' || setup.fits.every((fit) => fit.projection)) return;
   const fitAll = () => {
     const fitted: RidgeProjection[] = [];
+    // Shuffled decoders trained on single trials share the training voxels (only the labels
+    // differ), and a projection depends on the voxels alone: fit it once, for every test row.
+    const first = setup.fits[0]!.train.values;
+    const shared = setup.fits.length > 1 && setup.fits.every((fit) => fit.train.values === first);
     try {
-      for (const fit of setup.fits) fitted.push(fitRidgeProjection(fit.train.values, fit.Xtests, ctx.config.alpha));
+      if (shared) {
+        const whole = fitRidgeProjection(first, setup.tests.map((t) => t.values), ctx.config.alpha);
+        try {
+          for (const fit of setup.fits) fitted.push(whole.selectTestRows(fit.rows));
+        } finally {
+          whole.dispose();
+        }
+      } else {
+        for (const fit of setup.fits) fitted.push(fitRidgeProjection(fit.train.values, fit.Xtests, ctx.config.alpha));
+      }
     } catch (error) {
       fitted.forEach((p) => p.dispose());
       throw error;

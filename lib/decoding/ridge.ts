@@ -51,6 +51,12 @@ export interface RidgeProjection {
   predict(Ytrain: Matrix, o?: Omit<RidgeOptions, 'alpha'>): Promise<Matrix[]>;
   /** M itself (all test rows stacked × training rows): predictions = M · Y + mean(Y). */
   matrix(): Promise<Matrix>;
+  /**
+   * The projection for some rows of each test set (row indices per set): M's rows, copied. Each
+   * row of M depends only on its own test row, so this is the fit on those rows alone, without
+   * solving again: decoders that share a training matrix share one fit.
+   */
+  selectTestRows(rowsPerSet: readonly (readonly number[])[]): RidgeProjection;
   dispose(): void;
 }
 
@@ -62,10 +68,29 @@ export function fitRidgeProjection(Xtrain: Matrix, Xtests: Matrix[], alpha: numb
   const nTest = testRows.reduce((s, r) => s + r, 0);
   const xMean = columnMeans(Xtrain);
   const M = nTest === 0 ? undefined : projectionMatrix(centre(Xtrain.data, n, p, xMean), concatCentred(Xtests, p, xMean), n, p, nTest, alpha);
+  return projectionOf(M, testRows, n);
+}
+
+function projectionOf(M: tf.Tensor2D | undefined, testRows: number[], n: number): RidgeProjection {
+  const nTest = testRows.reduce((s, r) => s + r, 0);
   return {
     trainRows: n,
     predict: (Ytrain, o = {}) => predictChunked(M, testRows, Ytrain, n, o),
     matrix: async () => createMatrix(nTest, n, M ? ((await M.data()) as Float32Array) : new Float32Array(0)),
+    selectTestRows: (rowsPerSet) => {
+      if (rowsPerSet.length !== testRows.length) throw new Error(`ridge projection: ${rowsPerSet.length} row lists for ${testRows.length} test sets`);
+      const indices: number[] = [];
+      let offset = 0;
+      rowsPerSet.forEach((rows, s) => {
+        for (const r of rows) {
+          if (!Number.isInteger(r) || r < 0 || r >= testRows[s]!) throw new Error(`ridge projection: row ${r} is not in test set ${s} (${testRows[s]} rows)`);
+          indices.push(offset + r);
+        }
+        offset += testRows[s]!;
+      });
+      const selected = M && indices.length > 0 ? tf.tidy(() => tf.gather(M, tf.tensor1d(indices, 'int32'))) : undefined;
+      return projectionOf(selected, rowsPerSet.map((rows) => rows.length), n);
+    },
     dispose: () => M?.dispose(),
   };
 }

@@ -112,6 +112,27 @@ describe.each<BackendName>(comparedBackends())('decodeLayerRidge on %s', (backen
     }
   });
 
+  it('gives some test rows of each set, as the closed form fitted on those rows alone', async () => {
+    const rnd = new Random(78);
+    const X = randomMatrix(rnd, 30, 12);
+    const [T1, T2] = [randomMatrix(rnd, 6, 12), randomMatrix(rnd, 4, 12)];
+    const Y = randomMatrix(rnd, 30, 7, 3);
+    const whole = fitRidgeProjection(X, [T1, T2], 2);
+    const rows = [[5, 0, 3], [2]];
+    const part = whole.selectTestRows(rows);
+    whole.dispose();
+    try {
+      const [P1, P2] = await part.predict(Y);
+      const pick = (T: Matrix, r: number[]) => createMatrix(r.length, T.cols, Float32Array.from(r.flatMap((i) => [...T.data.subarray(i * T.cols, (i + 1) * T.cols)])));
+      expect(relativeError(P1!, bruteForceRidge(X, Y, pick(T1, rows[0]!), 2), Y)).toBeLessThan(1e-4);
+      expect(relativeError(P2!, bruteForceRidge(X, Y, pick(T2, rows[1]!), 2), Y)).toBeLessThan(1e-4);
+      expect(() => part.selectTestRows([[3], []])).toThrow(/row 3 is not in test set 0 \(3 rows\)/);
+      expect(() => part.selectTestRows([[0]])).toThrow(/1 row lists for 2 test sets/);
+    } finally {
+      part.dispose();
+    }
+  });
+
   it('predicts the training means when alpha is huge', async () => {
     const rnd = new Random(5);
     const X = randomMatrix(rnd, 30, 8);
