@@ -30,6 +30,7 @@ import { type SpawnedServer, spawnServer, stopProcess } from '../lib/engine/mana
 import { startSeaweedS3 } from '../lib/engine/seaweed-server';
 import { startTemporalDevServer } from '../lib/engine/temporal-dev-server';
 import { waitFor, withLogTail } from '../lib/engine/wait-for';
+import { SHARD_ACTIVITY_PARTS, type ShardPart } from '../lib/sharding/shard-activity-parts';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -254,7 +255,7 @@ async function runExperiment(configFile: string, address: string, taskQueue: str
 // ---------------------------------------------------------------------------------------------
 // The history: every activity of the run and of its child workflows.
 
-type Part = 'plan' | 'shard' | 'merge' | 'whole';
+type Part = ShardPart | 'whole';
 type Outcome = 'completed' | 'failed' | 'timed out' | 'cancelled' | 'open';
 
 interface ActivityRecord {
@@ -278,16 +279,6 @@ interface RunHistory {
   readonly startMs: number;
   readonly closeMs: number;
 }
-
-/** A sharded stage's activities, by activity type (workflows/experiment.ts). */
-const SHARDED_PARTS: Readonly<Record<string, { stage: string; part: Part }>> = {
-  decodePlan: { stage: 'decode', part: 'plan' },
-  decode: { stage: 'decode', part: 'shard' },
-  decodeMerge: { stage: 'decode', part: 'merge' },
-  reconstructPlan: { stage: 'reconstruct', part: 'plan' },
-  reconstruct: { stage: 'reconstruct', part: 'shard' },
-  reconstructMerge: { stage: 'reconstruct', part: 'merge' },
-};
 
 const millis = (t: HistoryEvent['eventTime']): number => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 
@@ -330,7 +321,7 @@ interface Scheduled {
 function scheduledFrom(event: HistoryEvent, attrs: temporal.api.history.v1.IActivityTaskScheduledEventAttributes): Scheduled {
   const type = attrs.activityType?.name ?? '?';
   const facts = requestFacts(attrs.input);
-  const sharded = SHARDED_PARTS[type];
+  const sharded = SHARD_ACTIVITY_PARTS[type];
   const part: Part = sharded ? (sharded.part === 'shard' && !facts.isShard ? 'whole' : sharded.part) : 'whole';
   const stage = [sharded?.stage ?? type, facts.subject, facts.variant].filter((p) => p !== undefined && p !== '').join(' ');
   return { stage, part, scheduledMs: millis(event.eventTime), attempt: 1 };

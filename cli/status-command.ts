@@ -1,5 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { SHARD_ACTIVITY_PARTS } from '../lib/sharding/shard-activity-parts';
 import type { ShardBatchInput, ShardBatchResult, ShardCount, ShardedStage, StagePlan, StageRequest, StageResult } from '../workflows/contracts';
 import type { ConnectionOptions } from './connection-options';
 import { findRun } from './find-run';
@@ -33,16 +34,6 @@ const REASON_TEXT: Record<StageResult['reason'], string> = {
   'code-changed': 'code version changed',
   'config-changed': 'config changed',
   'inputs-changed': 'input changed',
-};
-
-/** A sharded stage's activities (plan, shards, merge) by activity type, and the stage they make up. */
-const SHARD_PARTS: Record<string, { stage: ShardedStage; part: 'plan' | 'shard' | 'merge' }> = {
-  decodePlan: { stage: 'decode', part: 'plan' },
-  decode: { stage: 'decode', part: 'shard' },
-  decodeMerge: { stage: 'decode', part: 'merge' },
-  reconstructPlan: { stage: 'reconstruct', part: 'plan' },
-  reconstruct: { stage: 'reconstruct', part: 'shard' },
-  reconstructMerge: { stage: 'reconstruct', part: 'merge' },
 };
 
 /** One sharded stage as it unfolds in the history: its shards' fate, and when it began. */
@@ -88,7 +79,7 @@ export function stageRowsFromHistory(events: readonly HistoryEvent[]): StageStat
     if (scheduled) {
       const type = scheduled.activityType?.name ?? '?';
       const request = decode<StageRequest<unknown> & { shards?: number; shard?: unknown }>(scheduled.input);
-      const part = SHARD_PARTS[type];
+      const part = SHARD_ACTIVITY_PARTS[type];
       if (part && (part.part !== 'shard' || request?.shard !== undefined)) {
         const p = progress(part.stage, request);
         const key = groupKey(part.stage, request);
