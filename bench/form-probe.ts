@@ -13,20 +13,13 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../lib/compute/backend';
 import { proceduralStimuli } from '../lib/data/procedural-stimuli';
 import { simulateResponses } from '../lib/data/simulated-subject';
-import { fitRidgeProjection } from '../lib/decoding/ridge';
-import { finiteMean } from '../lib/evaluation/finite-mean';
-import { nWayIdentification } from '../lib/evaluation/nway-identification';
-import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
-import { extractFeatures } from '../lib/features/cnn';
-import { openNetwork } from '../lib/features/networks';
 import { type ImageBatch, imageView, selectImages } from '../lib/images/image-batch';
 import { encodePng } from '../lib/images/png';
-import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
 import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
 import { imageGrid } from '../lib/report/image-grid';
-import { featureStd, rescaleFeatures } from '../lib/reconstruction/feature-scaling';
+import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
-import { meanImage } from '../lib/reconstruction/mean-image';
+import { decodeEveryLayer, identification, stimulusFeatures } from './icnn-bench-setup';
 
 const SIZE = 32;
 const SETS = ['shapes', 'letters'] as const;
@@ -51,9 +44,8 @@ const SETTINGS: Record<string, Setting> = {
 };
 
 function scores(recon: ImageBatch, truth: ImageBatch): string {
-  const px = SIZE * SIZE * 3;
-  const [r, t] = [createMatrix(recon.count, px, recon.data), createMatrix(truth.count, px, truth.data)];
-  return `${finiteMean(pairwiseIdentification(r, t)).toFixed(3)} / ${finiteMean(nWayIdentification(r, t)).toFixed(3)}`;
+  const { pairwise, nway } = identification(recon, truth);
+  return `${pairwise.toFixed(3)} / ${nway.toFixed(3)}`;
 }
 
 function firstImages(batch: ImageBatch): Float32Array[] {
@@ -75,18 +67,10 @@ async function main(): Promise<void> {
   const backend = await initBackend('auto');
   console.log(`backend ${backend}; ${SIZE} px; subject ${JSON.stringify(subject)}; ridge α 100; icnn-gd 200 iterations from the mean image`);
   const stimuli = proceduralStimuli({ seed: 1, imageSize: SIZE, trainImages: 1200, testImages: 50, shapes: true, letters: true });
-  const net = openNetwork('vgg-mini', 7, SIZE);
-  const features = await extractFeatures(net, stimuli.images, { batchSize: 100 });
-  const index = new Map(stimuli.ids.map((id, i) => [id, i]));
-  const rowsOf = (ids: readonly string[]) => ids.map((id) => index.get(id)!);
-  const trainImages = stimuli.sets.flatMap((s, i) => (s === 'train' ? [i] : []));
-  const mean = meanImage(stimuli.images, trainImages);
-  const std0 = Object.fromEntries(net.layerNames.map((l) => [l, featureStd(selectRows(features[l]!, trainImages), net.layerShapes[l]!)]));
+  const setup = await stimulusFeatures(stimuli, SIZE);
+  const { net, rowsOf } = setup;
   const pre = preprocessTrials(simulateResponses(stimuli, subject), { roi: 'VC', averageTestTrials: true, trainSet: 'train', testSets: [...SETS] });
-  const projection = fitRidgeProjection(pre.train.X, SETS.map((s) => pre.test[s]!.X), 100);
-  const decoded: Record<string, Matrix[]> = {};
-  for (const layer of net.layerNames) decoded[layer] = await projection.predict(selectRows(features[layer]!, rowsOf(pre.train.stimulusIds)));
-  projection.dispose();
+  const decoded = await decodeEveryLayer(setup, pre, SETS);
   console.log(`| setting | ${SETS.map((s) => `${s} pairwise / n-way`).join(' | ')} |\n|---|${SETS.map(() => '---').join('|')}|`);
   for (const name of values.settings.split(',')) {
     const setting = SETTINGS[name];
@@ -96,8 +80,8 @@ async function main(): Promise<void> {
     for (const [si, set] of SETS.entries()) {
       const truth = selectImages(stimuli.images, rowsOf(pre.test[set]!.stimulusIds));
       const layers = setting.layers(net.layerNames);
-      const targets = Object.fromEntries(layers.map((l) => [l, setting.noRescale ? decoded[l]![si]! : rescaleFeatures(decoded[l]![si]!, net.layerShapes[l]!, std0[l]!)]));
-      const recon = await reconstructIcnnGd(net, targets, { iterations: 200, seed: 1, start: 'mean', meanImage: mean, blurStart: setting.blurStart, blurEnd: setting.blurEnd });
+      const targets = Object.fromEntries(layers.map((l) => [l, setting.noRescale ? decoded[l]![si]! : rescaleFeatures(decoded[l]![si]!, net.layerShapes[l]!, setup.std0[l]!)]));
+      const recon = await reconstructIcnnGd(net, targets, { iterations: 200, seed: 1, start: 'mean', meanImage: setup.mean, blurStart: setting.blurStart, blurEnd: setting.blurEnd });
       cells.push(scores(recon, truth));
       rows.push(firstImages(truth), firstImages(recon));
     }

@@ -14,21 +14,16 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../lib/compute/backend';
 import { proceduralStimuli } from '../lib/data/procedural-stimuli';
 import { type SimulateConfig, simulateResponses } from '../lib/data/simulated-subject';
-import { fitRidgeProjection } from '../lib/decoding/ridge';
 import { columnCorrelations, pearson } from '../lib/evaluation/correlation';
 import { finiteMean } from '../lib/evaluation/finite-mean';
-import { nWayIdentification } from '../lib/evaluation/nway-identification';
-import { pairwiseIdentification } from '../lib/evaluation/pairwise-identification';
-import { extractFeatures } from '../lib/features/cnn';
-import { openNetwork } from '../lib/features/networks';
 import { type ImageBatch, imageView, selectImages } from '../lib/images/image-batch';
 import { encodePng } from '../lib/images/png';
-import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
+import { type Matrix, selectRows } from '../lib/linalg/matrix';
 import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
 import { imageGrid } from '../lib/report/image-grid';
-import { featureStd, rescaleFeatures } from '../lib/reconstruction/feature-scaling';
+import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
-import { meanImage } from '../lib/reconstruction/mean-image';
+import { decodeEveryLayer, identification, stimulusFeatures } from './icnn-bench-setup';
 import { median } from './median';
 
 const SIZE = 32;
@@ -58,13 +53,6 @@ interface Row {
   decoding: Record<string, number>;
   pairwise: Record<string, number>;
   nway: Record<string, number>;
-}
-
-/** Pixel pairwise (chance 0.5) and n-way (chance 1/N) identification, as the evaluate stage scores them. */
-function identification(recon: ImageBatch, truth: ImageBatch): { pairwise: number; nway: number } {
-  const px = truth.height * truth.width * 3;
-  const [r, t] = [createMatrix(recon.count, px, recon.data), createMatrix(truth.count, px, truth.data)];
-  return { pairwise: finiteMean(pairwiseIdentification(r, t)), nway: finiteMean(nWayIdentification(r, t)) };
 }
 
 /** Per voxel, the correlation between the two presentations of each training image. */
@@ -109,13 +97,8 @@ async function main(): Promise<void> {
     printReliabilityByRoi(reliabilities(pre.train.X, pre.train.stimulusIds), trials.roiMasks);
     return;
   }
-  const net = openNetwork('vgg-mini', 7, SIZE);
-  const features = await extractFeatures(net, stimuli.images, { batchSize: 100 });
-  const index = new Map(stimuli.ids.map((id, i) => [id, i]));
-  const rowsOf = (ids: readonly string[]) => ids.map((id) => index.get(id)!);
-  const trainImages = stimuli.sets.flatMap((s, i) => (s === 'train' ? [i] : []));
-  const mean = meanImage(stimuli.images, trainImages);
-  const std0 = Object.fromEntries(net.layerNames.map((l) => [l, featureStd(selectRows(features[l]!, trainImages), net.layerShapes[l]!)]));
+  const setup = await stimulusFeatures(stimuli, SIZE);
+  const { net, features, rowsOf } = setup;
   const table: Row[] = [];
   for (const name of names) {
     const variant = VARIANTS[name];
@@ -124,10 +107,7 @@ async function main(): Promise<void> {
     const trials = simulateResponses(stimuli, { ...BASE, ...variant });
     const sets = [...new Set(trials.sets)].filter((s) => s !== 'train');
     const pre = preprocessTrials(trials, { roi: 'VC', averageTestTrials: true, trainSet: 'train', testSets: sets });
-    const projection = fitRidgeProjection(pre.train.X, sets.map((s) => pre.test[s]!.X), 100);
-    const decoded: Record<string, Matrix[]> = {};
-    for (const layer of net.layerNames) decoded[layer] = await projection.predict(selectRows(features[layer]!, rowsOf(pre.train.stimulusIds)));
-    projection.dispose();
+    const decoded = await decodeEveryLayer(setup, pre, sets);
     const reliability = reliabilities(pre.train.X, pre.train.stimulusIds);
     if (name === 'default') printReliabilityByRoi(reliability, trials.roiMasks);
     const row: Row = { variant: name, reliability: median(reliability), decoding: {}, pairwise: {}, nway: {} };
@@ -136,8 +116,8 @@ async function main(): Promise<void> {
       const ids = pre.test[set]!.stimulusIds;
       const truth = selectImages(stimuli.images, rowsOf(ids));
       row.decoding[set] = finiteMean(net.layerNames.map((l) => finiteMean(columnCorrelations(decoded[l]![si]!, selectRows(features[l]!, rowsOf(ids))))));
-      const targets = Object.fromEntries(net.layerNames.map((l) => [l, rescaleFeatures(decoded[l]![si]!, net.layerShapes[l]!, std0[l]!)]));
-      const recon = await reconstructIcnnGd(net, targets, { iterations, seed: 1, start: 'mean', meanImage: mean });
+      const targets = Object.fromEntries(net.layerNames.map((l) => [l, rescaleFeatures(decoded[l]![si]!, net.layerShapes[l]!, setup.std0[l]!)]));
+      const recon = await reconstructIcnnGd(net, targets, { iterations, seed: 1, start: 'mean', meanImage: setup.mean });
       const score = identification(recon, truth);
       row.pairwise[set] = score.pairwise;
       row.nway[set] = score.nway;
