@@ -216,9 +216,10 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
     background = native && threads > 0 ? new BackgroundGatherer(gram, p, k, batch, sharedMean, n, o.alpha, threads) : undefined;
     // The native batch gathered but not yet solved: solved once the next one is being gathered.
     let pending: { slot: number; count: number; first: number } | undefined;
+    // The caller has waited for the pending batch's gather: mid-chunk, before starting the next
+    // gather, so that this factorisation overlaps it; at the chunk's end, just before.
     const solvePending = (): void => {
       if (!pending) return;
-      background?.wait();
       const { slot: at, count, first } = pending;
       pending = undefined;
       const systems = exactSlots[at]!;
@@ -306,6 +307,7 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
           visit(u, voxels.subarray(bi * k, (bi + 1) * k), x);
         }
       }
+      background?.wait();
       solvePending();
       progress(c1 / q, `solved units ${c1}/${q}`);
       // Let activity heartbeats and other callbacks run between chunks.
