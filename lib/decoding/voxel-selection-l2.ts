@@ -5,9 +5,10 @@ import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
 import { nativeSpdSolve } from '../linalg/native-spd-solve';
 import { batchedCholeskyF32 } from './batched-cholesky';
-import { BackgroundGatherer, shared } from './background-gather';
+import { BackgroundSystems, shared } from './background-systems';
 import { SystemGatherer } from './gather-systems';
 import { fillExactSystem, refineSolution, type SelectionSystem } from './mixed-precision-solve';
+import { type UnitChunk, UnitSelector, type VoxelStats } from './unit-selection';
 
 export interface VoxelSelectionL2Options {
   /** L2 penalty (> 0) on every weight, the bias included (as FastL2LiR does). */
@@ -28,8 +29,9 @@ export interface VoxelSelectionL2Options {
    */
   solver?: VoxelSelectionSolver;
   /**
-   * Native solver only: worker threads that gather the next batch's systems while TensorFlow
-   * factors this batch's (default 2; 0 gathers on the main thread, between factorisations).
+   * Native solver only: worker threads that select the next batch's voxels and gather its systems
+   * while TensorFlow factors this batch's (default 2; 0 does both on the main thread, between
+   * factorisations).
    * Results are bit-identical whatever the number.
    */
   gatherThreads?: number;
@@ -55,8 +57,9 @@ const DEFAULT_BATCH_UNITS = 32;
  */
 const DEFAULT_NATIVE_BATCH_UNITS = 64;
 /**
- * Two gather threads: on a quiet 2-core machine one thread gathering (~1.3 ms a unit at 3,000 ×
- * 6,000) is slower than TensorFlow factoring on both cores (~0.9 ms), so it would set the pace.
+ * Two background threads: on a quiet 2-core machine one thread gathering (~1.3 ms a unit at
+ * 3,000 × 6,000) is slower than TensorFlow factoring on both cores (~0.9 ms), so it would set the
+ * pace; the selection (~0.5 ms a unit at 11,700 voxels) runs there too.
  */
 const DEFAULT_GATHER_THREADS = 2;
 /** Diagonal block of the batched factorisation: larger blocks put more flops in the products. */
@@ -165,7 +168,10 @@ type UnitVisitor = (unit: number, voxels: Int32Array, weights: Float64Array) => 
  * Centring before the float32 products and adding the means back in float64 keeps their error
  * at the scale of the data's spread rather than its offset.
  *
- * The (k+1)² systems are then solved `batchUnits` at a time: factored together in float32 on the
+ * Each unit's voxels are chosen by UnitSelector. With the native solver (the default on the
+ * tensorflow backend), background threads select and gather one batch (BackgroundSystems) while
+ * TensorFlow factors the previous one in float64. Otherwise the (k+1)² systems are solved
+ * `batchUnits` at a time on the main thread: with `mixed`, factored together in float32 on the
  * backend (batchedCholeskyF32, the bulk of the flops as batched matrix products) and each
  * solution refined in float64 against the exact system (refineSolution). A unit whose refinement
  * does not converge is factored again in float64, so every unit ends with the solution of the same
@@ -186,34 +192,42 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
   const xs = columnStats(X.data, n, p, 0, p);
   progress(0, `computing XᵀX (${n} trials, ${p} voxels)`);
   const xc = tf.tensor2d(centredRows(X.data, n, p, xs.mean), [n, p]);
-  let background: BackgroundGatherer | undefined;
+  let background: BackgroundSystems | undefined;
   try {
-    const xt = transposeF32(X.data, n, p);
-    const yc = new Float64Array(n);
     const gram = await lowerGram(centredTransposed(X.data, n, p, 0, p, xs.mean), xc, n, p);
     await new Promise(setImmediate);
-    const band = selectionBand(n);
-    const order = new Int32Array(p);
-    const keys = new Float64Array(p);
+    // Shared, as everything the selection reads: the background threads select too.
+    const voxelStats: VoxelStats = {
+      xt: transposeF32(X.data, n, p, shared(Float32Array, p * n)),
+      mean: copyShared(Float64Array, xs.mean),
+      sd: copyShared(Float64Array, xs.sd),
+      constant: copyShared(Uint8Array, xs.constant),
+    };
+    const unitChunk: UnitChunk = {
+      zc: shared(Float32Array, chunk * p),
+      mean: shared(Float64Array, chunk),
+      sd: shared(Float64Array, chunk),
+      centred: shared(Float64Array, chunk * n),
+    };
+    const selector = new UnitSelector(n, p, k);
     // Per batch: selected voxels, Gc_II, voxel means, right-hand sides, float32 systems, factors.
     // The native solver alternates between two slots of voxels, right-hand sides and float64
     // systems (lower triangles): one batch is gathered while the previous one is factored.
     const slots = native ? 2 : 1;
     const voxelSlots = Array.from({ length: slots }, () => shared(Int32Array, batch * k));
-    const rhsSlots = Array.from({ length: slots }, () => new Float64Array(batch * s));
+    const rhsSlots = Array.from({ length: slots }, () => shared(Float64Array, batch * s));
     const exactSlots = native ? Array.from({ length: slots }, () => shared(Float64Array, batch * s * s)) : [];
     let slot = 0;
-    let voxels = voxelSlots[0]!;
-    let rhs = rhsSlots[0]!;
     const subGram = new Float32Array(batch * k * k);
     const means = new Float64Array(batch * k);
     const single = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
     const factors = mixed ? new Float32Array(batch * s * s) : new Float32Array(0);
-    const sharedMean = shared(Float64Array, p);
-    sharedMean.set(xs.mean);
     const gatherer = native ? new SystemGatherer(p, k, batch) : undefined;
     const threads = o.gatherThreads ?? DEFAULT_GATHER_THREADS;
-    background = native && threads > 0 ? new BackgroundGatherer(gram, p, k, batch, sharedMean, n, o.alpha, threads) : undefined;
+    background =
+      native && threads > 0
+        ? new BackgroundSystems({ gram, voxelStats, chunk: unitChunk, voxelSlots, rhsSlots, systemSlots: exactSlots }, p, k, batch, n, o.alpha, threads)
+        : undefined;
     // The native batch gathered but not yet solved: solved once the next one is being gathered.
     let pending: { slot: number; count: number; first: number } | undefined;
     // The caller has waited for the pending batch's gather: mid-chunk, before starting the next
@@ -241,52 +255,36 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
       const c1 = Math.min(q, c0 + chunk);
       const width = c1 - c0;
       const ys = columnStats(Y.data, n, q, c0, c1);
-      const ycT = tf.tensor2d(centredTransposed(Y.data, n, q, c0, c1, ys.mean), [width, n]);
-      const zc = await download(tf.tidy(() => tf.matMul(ycT, xc)));
-      ycT.dispose();
+      const ycT = centredTransposed(Y.data, n, q, c0, c1, ys.mean);
+      const zc = await download(tf.tidy(() => tf.matMul(tf.tensor2d(ycT, [width, n]), xc)));
+      // No batch is running (the previous chunk ended with a wait): the chunk's buffers are free.
+      unitChunk.zc.set(zc);
+      unitChunk.mean.set(ys.mean);
+      unitChunk.sd.set(ys.sd);
+      centredColumns(Y.data, n, q, c0, c1, ys.mean, unitChunk.centred);
       for (let b0 = 0; b0 < width; b0 += batch) {
         const count = Math.min(batch, width - b0);
+        if (background) {
+          // At most one batch runs in the background: wait for the previous one, start this
+          // one's selection and gather, and factor the previous batch meanwhile.
+          background.wait();
+          background.start(b0, count, slot);
+          solvePending();
+          pending = { slot, count, first: c0 + b0 };
+          slot = (slot + 1) % slots;
+          continue;
+        }
+        const voxels = voxelSlots[slot]!;
+        const rhs = rhsSlots[slot]!;
         for (let bi = 0; bi < count; bi++) {
-          const j = b0 + bi;
-          const my = ys.mean[j]!;
-          const scale = 1 / ((n - 1) * ys.sd[j]!);
-          const zBase = j * p;
-          for (let v = 0; v < p; v++) {
-            order[v] = v;
-            // Zero-variance voxels get r = 0 like FastL2LiR; a constant unit gets r = 0 everywhere.
-            const r = xs.constant[v] ? 0 : (zc[zBase + v]! * scale) / xs.sd[v]!;
-            keys[v] = Number.isFinite(r) ? Math.abs(r) : 0;
-          }
-          selectLargest(keys, order, k);
-          let centredY = false;
-          refineBoundary(keys, order, k, band, (v) => {
-            if (!centredY) {
-              for (let i = 0; i < n; i++) yc[i] = Y.data[i * q + c0 + j]! - my;
-              centredY = true;
-            }
-            return exactAbsCorrelation(xt, n, v, xs, yc, ys.sd[j]!);
-          });
-          const sel = voxels.subarray(bi * k, (bi + 1) * k);
-          sel.set(order.subarray(0, k));
-          sel.sort();
-          if (native) rightHandSide(sel, xs.mean, n, zc, zBase, my, rhs, bi * s);
-          else gatherSystem(gram, p, sel, xs.mean, systemOf(bi), zc, zBase, my, rhs, bi * s, mixed ? single : undefined, bi * s * s);
+          selector.select(voxelStats, unitChunk, b0 + bi, voxels, bi * k, rhs, bi * s);
+          if (!native) gatherSystem(gram, p, voxels.subarray(bi * k, (bi + 1) * k), voxelStats.mean, systemOf(bi), mixed ? single : undefined, bi * s * s);
         }
         if (native) {
-          if (background) {
-            // At most one gather runs: wait for the previous batch's, start this one's, and
-            // factor the previous batch while this one is gathered.
-            background.wait();
-            background.start(voxels, count, exactSlots[slot]!);
-            solvePending();
-          } else {
-            gatherer!.gather(gram, voxels, count, sharedMean, n, o.alpha, exactSlots[slot]!);
-          }
+          gatherer!.gather(gram, voxels, count, voxelStats.mean, n, o.alpha, exactSlots[slot]!);
           pending = { slot, count, first: c0 + b0 };
-          if (!background) solvePending();
+          solvePending();
           slot = (slot + 1) % slots;
-          voxels = voxelSlots[slot]!;
-          rhs = rhsSlots[slot]!;
           continue;
         }
         const factored = mixed
@@ -360,18 +358,9 @@ function solveExactInPlace(system: Float64Array, work: Float64Array, b: Float64A
 }
 
 /**
- * Half-width of the |r| band around the k-th largest within which float32 correlations may rank
- * voxels differently from float64 ones (accumulation error grows ~√n; generous by design, since
- * re-checking a voxel in float64 costs only 2n flops).
- */
-function selectionBand(n: number): number {
-  return 4 * 2 ** -23 * n ** 0.75;
-}
-
-/**
- * For one unit: the lower triangle of Gc_II (k × k, row-major), the selected voxels' means and the
- * right-hand side W1[u, I] = [Zc_uI + n m ȳ, n ȳ] in float64; with `single`, also the lower
- * triangle of the whole float32 system (see mixed-precision-solve.ts) for the batched factorisation.
+ * For one unit: the lower triangle of Gc_II (k × k, row-major) and the selected voxels' means; with
+ * `single`, also the lower triangle of the whole float32 system (see mixed-precision-solve.ts) for
+ * the batched factorisation. (Its right-hand side comes with the selection, UnitSelector.select.)
  */
 function gatherSystem(
   gram: Float32Array,
@@ -379,11 +368,6 @@ function gatherSystem(
   voxels: Int32Array,
   mx: Float64Array,
   sys: SelectionSystem,
-  zc: Float32Array,
-  zBase: number,
-  my: number,
-  rhs: Float64Array,
-  rhsAt: number,
   single: Float32Array | undefined,
   singleAt: number,
 ): void {
@@ -405,20 +389,8 @@ function gatherSystem(
       single[out + a]! += alpha;
       single[singleAt + k * s + a] = ma;
     }
-    rhs[rhsAt + a] = zc[zBase + va]! + n * mx[va]! * my;
   }
   if (single) single[singleAt + k * s + k] = n + alpha;
-  rhs[rhsAt + k] = n * my;
-}
-
-/** One unit's right-hand side W1[u, I] = [Zc_uI + n m ȳ, n ȳ] (as gatherSystem writes it). */
-function rightHandSide(voxels: Int32Array, mx: Float64Array, n: number, zc: Float32Array, zBase: number, my: number, rhs: Float64Array, at: number): void {
-  const k = voxels.length;
-  for (let a = 0; a < k; a++) {
-    const va = voxels[a]!;
-    rhs[at + a] = zc[zBase + va]! + n * mx[va]! * my;
-  }
-  rhs[at + k] = n * my;
 }
 
 interface ColumnStats {
@@ -458,6 +430,22 @@ function centredRows(data: Float32Array, rows: number, cols: number, mean: Float
   return out;
 }
 
+/** Columns [c0, c1) centred in float64 and transposed into `out` (width × rows): the units' exact centred values. */
+function centredColumns(data: Float32Array, rows: number, cols: number, c0: number, c1: number, mean: Float64Array, out: Float64Array): void {
+  const width = c1 - c0;
+  for (let i = 0; i < rows; i++) {
+    const base = i * cols + c0;
+    for (let j = 0; j < width; j++) out[j * rows + i] = data[base + j]! - mean[j]!;
+  }
+}
+
+/** A copy of `values` on a SharedArrayBuffer. */
+function copyShared<T extends Float64Array | Uint8Array>(kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, values: T): T {
+  const out = shared(kind, values.length);
+  out.set(values);
+  return out;
+}
+
 /** Columns [c0, c1) centred and transposed (width × rows); materialised because wasm's transposed matMul is slow. */
 function centredTransposed(data: Float32Array, rows: number, cols: number, c0: number, c1: number, mean: Float64Array): Float32Array {
   const width = c1 - c0;
@@ -475,72 +463,6 @@ async function download(t: tf.Tensor): Promise<Float32Array> {
   } finally {
     t.dispose();
   }
-}
-
-/**
- * |r| between voxel v and the unit whose centred values are `yc`, straight from the float32
- * inputs and accumulated in float64; `xt` is X transposed (voxel-major) so each voxel's trials
- * are contiguous (read from X itself, every trial would be a cache miss).
- */
-function exactAbsCorrelation(xt: Float32Array, n: number, v: number, xs: ColumnStats, yc: Float64Array, sy: number): number {
-  if (xs.constant[v]) return 0;
-  const mx = xs.mean[v]!;
-  const base = v * n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (xt[base + i]! - mx) * yc[i]!;
-  const r = Math.abs(s / ((n - 1) * xs.sd[v]! * sy));
-  return Number.isFinite(r) ? r : 0;
-}
-
-/** Reorders `order` so that its first k entries index the k largest keys (quickselect, O(p)). */
-export function selectLargest(keys: Float64Array, order: Int32Array, k: number): void {
-  let lo = 0;
-  let hi = order.length - 1;
-  while (lo < hi) {
-    const pivot = keys[order[(lo + hi) >>> 1]!]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (keys[order[i]!]! > pivot) i++;
-      while (keys[order[j]!]! < pivot) j--;
-      if (i <= j) {
-        const t = order[i]!;
-        order[i++] = order[j]!;
-        order[j--] = t;
-      }
-    }
-    if (k - 1 <= j) hi = j;
-    else if (k - 1 >= i) lo = i;
-    else return;
-  }
-}
-
-/**
- * Re-ranks, by float64 |r|, the voxels whose float32 |r| lies within `band` of the selection
- * boundary, so near-ties are resolved as FastL2LiR (float64 throughout) resolves them.
- */
-function refineBoundary(keys: Float64Array, order: Int32Array, k: number, band: number, exact: (v: number) => number): void {
-  const p = order.length;
-  if (k >= p) return;
-  let kth = Infinity;
-  for (let i = 0; i < k; i++) kth = Math.min(kth, keys[order[i]!]!);
-  let runnerUp = -Infinity;
-  for (let i = k; i < p; i++) runnerUp = Math.max(runnerUp, keys[order[i]!]!);
-  if (kth - runnerUp > band) return;
-  // Positions in `order` whose voxel might belong on the other side: selected ones first.
-  const positions: number[] = [];
-  let selectedInBand = 0;
-  for (let i = 0; i < p; i++) {
-    const key = keys[order[i]!]!;
-    if (i < k ? key <= runnerUp + band : key >= kth - band) {
-      positions.push(i);
-      if (i < k) selectedInBand++;
-    }
-  }
-  if (selectedInBand === 0 || selectedInBand === positions.length) return;
-  const candidates = positions.map((i) => ({ voxel: order[i]!, key: exact(order[i]!) }));
-  candidates.sort((a, b) => b.key - a.key || a.voxel - b.voxel);
-  positions.forEach((i, rank) => (order[i] = candidates[rank]!.voxel));
 }
 
 
@@ -655,8 +577,7 @@ function augment(data: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-function transposeF32(m: ArrayLike<number>, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+function transposeF32(m: ArrayLike<number>, rows: number, cols: number, out = new Float32Array(rows * cols)): Float32Array {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j]!;
   return out;
 }

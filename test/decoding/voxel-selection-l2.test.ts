@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { initBackend, nativeAvailable } from '../../lib/compute/backend';
 import { batchedCholeskyF32 } from '../../lib/decoding/batched-cholesky';
-import { decodeVoxelSelectionL2, fitVoxelSelectionL2, selectLargest } from '../../lib/decoding/voxel-selection-l2';
+import { UnitSelector } from '../../lib/decoding/unit-selection';
+import { decodeVoxelSelectionL2, fitVoxelSelectionL2 } from '../../lib/decoding/voxel-selection-l2';
 import { choleskyInPlace, choleskySolveInPlace } from '../../lib/linalg/cholesky';
 import { createMatrix, type Matrix } from '../../lib/linalg/matrix';
 import { Random } from '../../lib/random';
@@ -144,7 +145,7 @@ describe('selectLargest', () => {
       // Repeated values exercise the pivot-equal path.
       const keys = Float64Array.from({ length: p }, () => Math.round(rnd.uniform(0, 20)));
       const order = Int32Array.from({ length: p }, (_, i) => i);
-      selectLargest(keys, order, k);
+      UnitSelector.selectLargest(keys, order, k);
       const got = Array.from(order.subarray(0, k), (i) => keys[i]!).sort((a, b) => b - a);
       const want = Array.from(keys).sort((a, b) => b - a).slice(0, k);
       expect(got).toEqual(want);
