@@ -1,5 +1,5 @@
 import { attr, cast, matMul, release, run, uploadF32, uploadF64, uploadInt32, type Handle } from './native-tensorflow';
-import { solveHandles } from './native-spd-solve';
+import { refinedSpdSolve } from './native-spd-solve';
 
 /**
  * The one linear solve behind a ridge fit whose units all share a penalty, done entirely inside
@@ -7,7 +7,8 @@ import { solveHandles } from './native-spd-solve';
  *   dual   (G = X Xᵀ, n × n):  Z = (G + αI)⁻¹ X Tᵀ
  *   primal (G = XᵀX, p × p):   Z = (G + αI)⁻¹ Tᵀ
  * for X (n × p) and row vectors T (m × p), both float32. The Gram matrix and X Tᵀ are float32
- * products (multi-threaded); G + αI is factored and solved in float64. Nothing of size n² crosses
+ * products (multi-threaded); G + αI is solved to float64 accuracy (refinedSpdSolve: a float32
+ * factor refined in float64). Nothing of size n² crosses
  * into JavaScript, whose single-threaded float64 Cholesky used to be most of a ridge fit.
  *
  * Returns Z (size × m, row-major, float64), or undefined when G + αI is not positive definite.
@@ -27,7 +28,7 @@ export function nativeRidgeSolve(x: Float32Array, n: number, p: number, t: Float
     const cross = keep(dual ? matMul(X, T, 'float32', false, true) : transpose2d(T));
     const A = keep(addToDiagonal(keep(cast(gram, 'float32', 'float64')), alpha));
     const B = keep(cast(cross, 'float32', 'float64'));
-    return solveHandles(A, B);
+    return refinedSpdSolve(A, B, dual ? n : p);
   } finally {
     release(...handles);
   }
