@@ -61,14 +61,11 @@ export interface RidgeProjection {
 }
 
 export function fitRidgeProjection(Xtrain: Matrix, Xtests: Matrix[], alpha: number): RidgeProjection {
-  const n = Xtrain.rows;
-  const p = Xtrain.cols;
   validate(Xtrain, Xtests, alpha);
   const testRows = Xtests.map((t) => t.rows);
   const nTest = testRows.reduce((s, r) => s + r, 0);
-  const xMean = columnMeans(Xtrain);
-  const M = nTest === 0 ? undefined : projectionMatrix(centre(Xtrain.data, n, p, xMean), concatCentred(Xtests, p, xMean), n, p, nTest, alpha);
-  return projectionOf(M, testRows, n);
+  const M = nTest === 0 ? undefined : projectionMatrix(Xtrain, Xtests, nTest, alpha);
+  return projectionOf(M, testRows, Xtrain.rows);
 }
 
 function projectionOf(M: tf.Tensor2D | undefined, testRows: number[], n: number): RidgeProjection {
@@ -148,15 +145,19 @@ function validate(Xtrain: Matrix, Xtests: Matrix[], alpha: number): void {
 }
 
 /** The n_test × n_train matrix M (float32 tensor) with test predictions = M · Yc. */
-function projectionMatrix(
-  xc: Float32Array,
-  xTestC: Float32Array,
-  n: number,
-  p: number,
-  nTest: number,
-  alpha: number,
-): tf.Tensor2D {
+function projectionMatrix(Xtrain: Matrix, Xtests: Matrix[], nTest: number, alpha: number): tf.Tensor2D {
+  const n = Xtrain.rows;
+  const p = Xtrain.cols;
   const dual = n <= p;
+  if (nativeOpsAvailable() && dual) {
+    // Centred inside TensorFlow, on its threads; the dual M = Zᵀ needs no centred X here.
+    const z = nativeRidgeSolve(Xtrain.data, n, p, stacked(Xtests, p), nTest, alpha, dual, true);
+    if (!z) throw new Error('decodeLayerRidge: regularised Gram matrix is not positive definite; increase alpha');
+    return projectionFromSolution(z, new Float32Array(0), n, p, nTest, dual);
+  }
+  const xMean = columnMeans(Xtrain);
+  const xc = centre(Xtrain.data, n, p, xMean);
+  const xTestC = concatCentred(Xtests, p, xMean);
   if (nativeOpsAvailable()) {
     const z = nativeRidgeSolve(xc, n, p, xTestC, nTest, alpha, dual);
     if (!z) throw new Error('decodeLayerRidge: regularised Gram matrix is not positive definite; increase alpha');
@@ -236,6 +237,17 @@ function centre(data: Float32Array, rows: number, cols: number, means: Float64Ar
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     for (let j = 0; j < cols; j++) out[base + j] = data[base + j]! - means[j]!;
+  }
+  return out;
+}
+
+/** All test matrices stacked, as they are. */
+function stacked(tests: Matrix[], p: number): Float32Array {
+  const out = new Float32Array(tests.reduce((s, t) => s + t.rows, 0) * p);
+  let at = 0;
+  for (const t of tests) {
+    out.set(t.data, at);
+    at += t.data.length;
   }
   return out;
 }

@@ -67,12 +67,14 @@ describe.each<BackendName>(comparedBackends())('decodeLayerRidge on %s', (backen
   });
 
   it.each([
-    { regime: 'dual (n < p)', n: 20, p: 45 },
-    { regime: 'primal (n > p)', n: 60, p: 15 },
-  ])('matches the float64 closed form in the $regime regime', async ({ n, p }) => {
+    { regime: 'dual (n < p)', n: 20, p: 45, offset: 0 },
+    { regime: 'primal (n > p)', n: 60, p: 15, offset: 0 },
+    // Voxels far from zero: the centring (inside TensorFlow for the native dual fit) must remove it.
+    { regime: 'dual, voxels offset by 200,', n: 20, p: 45, offset: 200 },
+  ])('matches the float64 closed form in the $regime regime', async ({ n, p, offset }) => {
     const rnd = new Random(n * 100 + p);
     const q = 11;
-    const X = randomMatrix(rnd, n, p);
+    const X = randomMatrix(rnd, n, p, offset);
     const Wtrue = randomMatrix(rnd, p, q);
     // Y = X W + noise + a large offset, so the intercept matters.
     const Y = createMatrix(n, q);
@@ -83,8 +85,8 @@ describe.each<BackendName>(comparedBackends())('decodeLayerRidge on %s', (backen
         Y.data[i * q + k] = s;
       }
     }
-    const T1 = randomMatrix(rnd, 7, p, 0.3);
-    const T2 = randomMatrix(rnd, 4, p);
+    const T1 = randomMatrix(rnd, 7, p, offset + 0.3);
+    const T2 = randomMatrix(rnd, 4, p, offset);
     const alpha = 3.5;
     const [P1, P2, ...rest] = await decodeLayerRidge(X, Y, [T1, T2], { alpha });
     expect(rest).toHaveLength(0);
