@@ -37,7 +37,7 @@ export function nativeRidgeSolve(
     let X = keep(uploadF32(x, [n, p]));
     let T = keep(uploadF32(t, [m, p]));
     if (centre) [X, T] = centredOnTrainingMeans(X, T, keep);
-    const gram = keep(dual ? matMul(X, X, 'float32', false, true) : matMul(X, X, 'float32', true, false));
+    const gram = symmetricGram(X, dual ? n : p, dual, keep);
     // Right-hand sides as columns: X Tᵀ (n × m) or Tᵀ (p × m).
     const cross = keep(dual ? matMul(X, T, 'float32', false, true) : transpose2d(T));
     const A = keep(addToDiagonal(keep(cast(gram, 'float32', 'float64')), alpha));
@@ -45,6 +45,60 @@ export function nativeRidgeSolve(
     return refinedSpdSolve(A, B, dual ? n : p);
   } finally {
     release(...handles);
+  }
+}
+
+/**
+ * G = X Xᵀ (dual) or XᵀX (primal), size × size, from three quarters of the flops of one general
+ * product: with X split in two halves (rows for dual, columns for primal), G's lower block row is
+ * one product with all of X, its top-left block one with the first half, and its top-right block
+ * the transpose of the lower-left (numpy's X @ X.T uses a symmetric rank-k update for the same
+ * saving). G is exactly symmetric, which the refinement's residual relies on. 3,000 × 6,000: 190
+ * against 240 ms.
+ */
+function symmetricGram(X: Handle, size: number, dual: boolean, keep: (h: Handle | undefined) => Handle): Handle {
+  const h = Math.floor(size / 2);
+  if (h === 0) return keep(dual ? matMul(X, X, 'float32', false, true) : matMul(X, X, 'float32', true, false));
+  // A dual split takes rows of X; a primal one its columns, i.e. rows of Xᵀ.
+  const rows = dual ? X : keep(transpose2d(X));
+  const first = keep(sliceRows(rows, 0, h));
+  const second = keep(sliceRows(rows, h, size - h));
+  const topLeft = keep(matMul(first, first, 'float32', false, true));
+  const lower = keep(matMul(second, rows, 'float32', false, true));
+  const topRight = keep(transpose2d(keep(sliceColumns(lower, size - h, h))));
+  const top = keep(concat([topLeft, topRight], 1));
+  return keep(concat([top, lower], 0));
+}
+
+/** Rows [from, from + count) of a float32 matrix. */
+function sliceRows(h: Handle, from: number, count: number): Handle {
+  const begin = uploadI32([from, 0], [2]);
+  const size = uploadI32([count, -1], [2]);
+  try {
+    return run('Slice', [attr.type('T', 'float32'), attr.int32Type('Index')], [h, begin, size])[0]!;
+  } finally {
+    release(begin, size);
+  }
+}
+
+/** The first `count` columns of a float32 matrix with `rows` rows. */
+function sliceColumns(h: Handle, rows: number, count: number): Handle {
+  const begin = uploadI32([0, 0], [2]);
+  const size = uploadI32([rows, count], [2]);
+  try {
+    return run('Slice', [attr.type('T', 'float32'), attr.int32Type('Index')], [h, begin, size])[0]!;
+  } finally {
+    release(begin, size);
+  }
+}
+
+/** Float32 matrices joined along `axis`. */
+function concat(parts: Handle[], axis: number): Handle {
+  const at = uploadI32Scalar(axis);
+  try {
+    return run('ConcatV2', [attr.type('T', 'float32'), attr.int('N', parts.length), attr.int32Type('Tidx')], [...parts, at])[0]!;
+  } finally {
+    release(at);
   }
 }
 

@@ -67,6 +67,7 @@ export const attr = {
     return { name, type: b.TF_ATTR_TYPE, value: typeCode(b, dtype) };
   },
   bool: (name: string, value: boolean): OpAttr => ({ name, type: required().TF_ATTR_BOOL, value }),
+  int: (name: string, value: number): OpAttr => ({ name, type: required().TF_ATTR_INT, value }),
   /** An index-type attribute (Tperm, Tidx, …) set to int32. */
   int32Type: (name: string): OpAttr => {
     const b = required();
