@@ -35,7 +35,7 @@ export class BackgroundSystems {
   private job = 0;
   private running = false;
 
-  /** Every array in `buffers` and `mean` must be backed by a SharedArrayBuffer (see `shared`). */
+  /** Every array in `buffers` must be backed by a SharedArrayBuffer (see `shared`). */
   constructor(buffers: BatchBuffers, p: number, k: number, maxBatch: number, n: number, alpha: number, threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`BackgroundSystems: threads must be a positive integer, got ${threads}`);
     this.state = new Int32Array(new SharedArrayBuffer(4 * threads));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createMatrix, selectRows, type Matrix } from '../linalg/matrix';
+import { concatenated, createMatrix, selectRows, type Matrix } from '../linalg/matrix';
 import { choleskyInPlace, choleskySolveColumnsInPlace } from '../linalg/cholesky';
 
 export interface RidgeCvOptions {
@@ -94,7 +94,7 @@ async function scoreFold(Xtr: Matrix, Ytr: Matrix, Xva: Matrix, Yva: Matrix, o: 
   const xMean = columnMeans(Xtr, 0, Xtr.cols);
   const maps = ridgeMaps(centre(Xtr, xMean), centre(Xva, xMean), nTr, nVa, Xtr.cols, o.alphas);
   // All α stacked: rows [a·nVa, (a+1)·nVa) of the product are α_a's validation predictions.
-  const stacked = tf.tensor2d(concat(maps), [o.alphas.length * nVa, nTr]);
+  const stacked = tf.tensor2d(concatenated(maps), [o.alphas.length * nVa, nTr]);
   try {
     const chunk = o.chunkColumns ?? DEFAULT_CHUNK_COLUMNS;
     for (let c0 = 0; c0 < q; c0 += chunk) {
@@ -142,7 +142,7 @@ async function refit(X: Matrix, Y: Matrix, Xtests: Matrix[], alphaPerUnit: Float
   if (nTest === 0 || q === 0) return outputs;
   const used = [...new Set(alphaPerUnit)];
   const xMean = columnMeans(X, 0, X.cols);
-  const stackedTests = createMatrix(nTest, X.cols, concat(Xtests.map((t) => t.data)));
+  const stackedTests = createMatrix(nTest, X.cols, concatenated(Xtests.map((t) => t.data)));
   const maps = ridgeMaps(centre(X, xMean), centre(stackedTests, xMean), n, nTest, X.cols, used);
   const chunk = o.chunkColumns ?? DEFAULT_CHUNK_COLUMNS;
   for (let c0 = 0; c0 < q; c0 += chunk) {
@@ -241,15 +241,5 @@ function centredColumns(m: Matrix, c0: number, c1: number, means: Float64Array):
 function transpose(m: ArrayLike<number>, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j]!;
-  return out;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { choleskyInPlace, choleskySolveColumnsInPlace } from '../linalg/cholesky';
-import { columnMeans, createMatrix, type Matrix } from '../linalg/matrix';
+import { columnMeans, concatenated, createMatrix, type Matrix } from '../linalg/matrix';
 import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
 import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 
@@ -151,13 +151,13 @@ function projectionMatrix(Xtrain: Matrix, Xtests: Matrix[], nTest: number, alpha
   const dual = n <= p;
   if (nativeOpsAvailable() && dual) {
     // Centred inside TensorFlow, on its threads; the dual M = Zᵀ needs no centred X here.
-    const z = nativeRidgeSolve(Xtrain.data, n, p, stacked(Xtests, p), nTest, alpha, dual, true);
+    const z = nativeRidgeSolve(Xtrain.data, n, p, concatenated(Xtests.map((t) => t.data)), nTest, alpha, dual, true);
     if (!z) throw new Error('decodeLayerRidge: regularised Gram matrix is not positive definite; increase alpha');
     return projectionFromSolution(z, new Float32Array(0), n, p, nTest, dual);
   }
   const xMean = columnMeans(Xtrain);
   const xc = centre(Xtrain.data, n, p, xMean);
-  const xTestC = concatCentred(Xtests, p, xMean);
+  const xTestC = centre(concatenated(Xtests.map((t) => t.data)), nTest, p, xMean);
   if (nativeOpsAvailable()) {
     const z = nativeRidgeSolve(xc, n, p, xTestC, nTest, alpha, dual);
     if (!z) throw new Error('decodeLayerRidge: regularised Gram matrix is not positive definite; increase alpha');
@@ -237,28 +237,6 @@ function centre(data: Float32Array, rows: number, cols: number, means: Float64Ar
   for (let i = 0; i < rows; i++) {
     const base = i * cols;
     for (let j = 0; j < cols; j++) out[base + j] = data[base + j]! - means[j]!;
-  }
-  return out;
-}
-
-/** All test matrices stacked, as they are. */
-function stacked(tests: Matrix[], p: number): Float32Array {
-  const out = new Float32Array(tests.reduce((s, t) => s + t.rows, 0) * p);
-  let at = 0;
-  for (const t of tests) {
-    out.set(t.data, at);
-    at += t.data.length;
-  }
-  return out;
-}
-
-/** All test matrices stacked and centred with the training means. */
-function concatCentred(tests: Matrix[], p: number, means: Float64Array): Float32Array {
-  const out = new Float32Array(tests.reduce((s, t) => s + t.rows, 0) * p);
-  let at = 0;
-  for (const t of tests) {
-    out.set(centre(t.data, t.rows, p, means), at);
-    at += t.data.length;
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { choleskyInPlace, choleskySolveColumnsInPlace, choleskySolveInPlace } from '../linalg/cholesky';
-import { createMatrix, type Matrix } from '../linalg/matrix';
+import { concatenated, createMatrix, type Matrix } from '../linalg/matrix';
 import { nativeOpsAvailable } from '../linalg/native-tensorflow';
 import { nativeRidgeSolve } from '../linalg/native-ridge-solve';
 import { nativeSpdSolve } from '../linalg/native-spd-solve';
@@ -194,7 +194,9 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
   const xc = tf.tensor2d(centredRows(X.data, n, p, xs.mean), [n, p]);
   let background: BackgroundSystems | undefined;
   try {
-    const gram = await lowerGram(centredTransposed(X.data, n, p, 0, p, xs.mean), xc, n, p);
+    const xcT = new Float32Array(p * n);
+    centredTransposed(X.data, n, p, 0, p, xs.mean, xcT);
+    const gram = await lowerGram(xcT, xc, n, p);
     await new Promise(setImmediate);
     // Shared, as everything the selection reads: the background threads select too.
     const voxelStats: VoxelStats = {
@@ -255,13 +257,14 @@ async function forEachUnitSolution(X: Matrix, Y: Matrix, o: VoxelSelectionL2Opti
       const c1 = Math.min(q, c0 + chunk);
       const width = c1 - c0;
       const ys = columnStats(Y.data, n, q, c0, c1);
-      const ycT = centredTransposed(Y.data, n, q, c0, c1, ys.mean);
-      const zc = await download(tf.tidy(() => tf.matMul(tf.tensor2d(ycT, [width, n]), xc)));
       // No batch is running (the previous chunk ended with a wait): the chunk's buffers are free.
+      // The units' centred values in float64 serve the exact re-ranking; rounded, the product.
+      centredTransposed(Y.data, n, q, c0, c1, ys.mean, unitChunk.centred);
+      const ycT = Float32Array.from(unitChunk.centred.subarray(0, width * n));
+      const zc = await download(tf.tidy(() => tf.matMul(tf.tensor2d(ycT, [width, n]), xc)));
       unitChunk.zc.set(zc);
       unitChunk.mean.set(ys.mean);
       unitChunk.sd.set(ys.sd);
-      centredColumns(Y.data, n, q, c0, c1, ys.mean, unitChunk.centred);
       for (let b0 = 0; b0 < width; b0 += batch) {
         const count = Math.min(batch, width - b0);
         if (background) {
@@ -430,15 +433,6 @@ function centredRows(data: Float32Array, rows: number, cols: number, mean: Float
   return out;
 }
 
-/** Columns [c0, c1) centred in float64 and transposed into `out` (width × rows): the units' exact centred values. */
-function centredColumns(data: Float32Array, rows: number, cols: number, c0: number, c1: number, mean: Float64Array, out: Float64Array): void {
-  const width = c1 - c0;
-  for (let i = 0; i < rows; i++) {
-    const base = i * cols + c0;
-    for (let j = 0; j < width; j++) out[j * rows + i] = data[base + j]! - mean[j]!;
-  }
-}
-
 /** A copy of `values` on a SharedArrayBuffer. */
 function copyShared<T extends Float64Array | Uint8Array>(kind: { new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, values: T): T {
   const out = shared(kind, values.length);
@@ -446,15 +440,16 @@ function copyShared<T extends Float64Array | Uint8Array>(kind: { new (buffer: Sh
   return out;
 }
 
-/** Columns [c0, c1) centred and transposed (width × rows); materialised because wasm's transposed matMul is slow. */
-function centredTransposed(data: Float32Array, rows: number, cols: number, c0: number, c1: number, mean: Float64Array): Float32Array {
+/**
+ * Columns [c0, c1) centred (subtracted in float64) and transposed into the first width × rows
+ * entries of `out`; materialised because wasm's transposed matMul is slow.
+ */
+function centredTransposed(data: Float32Array, rows: number, cols: number, c0: number, c1: number, mean: Float64Array, out: Float32Array | Float64Array): void {
   const width = c1 - c0;
-  const out = new Float32Array(width * rows);
   for (let i = 0; i < rows; i++) {
     const base = i * cols + c0;
     for (let j = 0; j < width; j++) out[j * rows + i] = data[base + j]! - mean[j]!;
   }
-  return out;
 }
 
 async function download(t: tf.Tensor): Promise<Float32Array> {
@@ -516,13 +511,7 @@ async function decodeAllVoxels(X: Matrix, Y: Matrix, Xtests: Matrix[], o: VoxelS
   const outputs = Xtests.map((t) => createMatrix(t.rows, q));
   if (rows === 0 || q === 0) return outputs;
   o.onProgress?.(0, `plain ridge on all ${X.cols} voxels (nFeatures ${o.nFeatures})`);
-  const stacked = new Float32Array(rows * X.cols);
-  let at = 0;
-  for (const t of Xtests) {
-    stacked.set(t.data, at);
-    at += t.data.length;
-  }
-  const M = augmentedRidgeRows(X, augment(stacked, rows, X.cols), rows, o.alpha);
+  const M = augmentedRidgeRows(X, augment(concatenated(Xtests.map((t) => t.data)), rows, X.cols), rows, o.alpha);
   try {
     const chunk = o.chunkUnits ?? DEFAULT_CHUNK_UNITS;
     for (let c0 = 0; c0 < q; c0 += chunk) {

@@ -42,6 +42,17 @@ export function rowView(m: Matrix, i: number): Float32Array {
   return m.data.subarray(i * m.cols, (i + 1) * m.cols);
 }
 
+/** The arrays one after another in one new array (row blocks of matrices with the same columns stack). */
+export function concatenated(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** The mean of every column, accumulated in float64. */
 export function columnMeans(m: Matrix): Float64Array {
   const means = new Float64Array(m.cols);

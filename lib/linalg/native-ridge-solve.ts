@@ -61,34 +61,23 @@ function symmetricGram(X: Handle, size: number, dual: boolean, keep: (h: Handle 
   if (h === 0) return keep(dual ? matMul(X, X, 'float32', false, true) : matMul(X, X, 'float32', true, false));
   // A dual split takes rows of X; a primal one its columns, i.e. rows of Xᵀ.
   const rows = dual ? X : keep(transpose2d(X));
-  const first = keep(sliceRows(rows, 0, h));
-  const second = keep(sliceRows(rows, h, size - h));
+  const first = keep(slice2d(rows, [0, 0], [h, -1]));
+  const second = keep(slice2d(rows, [h, 0], [size - h, -1]));
   const topLeft = keep(matMul(first, first, 'float32', false, true));
   const lower = keep(matMul(second, rows, 'float32', false, true));
-  const topRight = keep(transpose2d(keep(sliceColumns(lower, size - h, h))));
+  const topRight = keep(transpose2d(keep(slice2d(lower, [0, 0], [size - h, h]))));
   const top = keep(concat([topLeft, topRight], 1));
   return keep(concat([top, lower], 0));
 }
 
-/** Rows [from, from + count) of a float32 matrix. */
-function sliceRows(h: Handle, from: number, count: number): Handle {
-  const begin = uploadI32([from, 0], [2]);
-  const size = uploadI32([count, -1], [2]);
+/** The size[0] × size[1] block of a float32 matrix starting at begin (−1 in size: to the end). */
+function slice2d(h: Handle, begin: [number, number], size: [number, number]): Handle {
+  const at = uploadI32(begin, [2]);
+  const extent = uploadI32(size, [2]);
   try {
-    return run('Slice', [attr.type('T', 'float32'), attr.int32Type('Index')], [h, begin, size])[0]!;
+    return run('Slice', [attr.type('T', 'float32'), attr.int32Type('Index')], [h, at, extent])[0]!;
   } finally {
-    release(begin, size);
-  }
-}
-
-/** The first `count` columns of a float32 matrix with `rows` rows. */
-function sliceColumns(h: Handle, rows: number, count: number): Handle {
-  const begin = uploadI32([0, 0], [2]);
-  const size = uploadI32([rows, count], [2]);
-  try {
-    return run('Slice', [attr.type('T', 'float32'), attr.int32Type('Index')], [h, begin, size])[0]!;
-  } finally {
-    release(begin, size);
+    release(at, extent);
   }
 }
 

@@ -127,23 +127,18 @@ function choleskySolve32(L: Handle, B: Handle): Handle {
   }
 }
 
-/** Σ|h| over all entries: NaN or ∞ when any entry is (a sum propagates both, a max need not). */
+/** Σ|h| over all entries of a matrix: NaN or ∞ when any entry is (a sum propagates both, a max need not). */
 function sumAbs(h: Handle, dtype: 'float32' | 'float64' = 'float64'): number {
-  const handles: (Handle | undefined)[] = [];
+  let axes: Handle | undefined;
+  let abs: Handle | undefined;
+  let sum: Handle | undefined;
   try {
-    const flatShape = uploadInt32(Int32Array.of(-1), [1]);
-    handles.push(flatShape);
-    const axis = uploadInt32(Int32Array.of(0), [1]);
-    handles.push(axis);
-    const [abs] = run('Abs', [attr.type('T', dtype)], [h]);
-    handles.push(abs);
-    const [flat] = run('Reshape', [attr.type('T', dtype), attr.int32Type('Tshape')], [abs!, flatShape]);
-    handles.push(flat);
-    const [sum] = run('Sum', [attr.bool('keep_dims', false), attr.type('T', dtype), attr.int32Type('Tidx')], [flat!, axis]);
-    handles.push(sum);
+    axes = uploadInt32(Int32Array.of(0, 1), [2]);
+    [abs] = run('Abs', [attr.type('T', dtype)], [h]);
+    [sum] = run('Sum', [attr.bool('keep_dims', false), attr.type('T', dtype), attr.int32Type('Tidx')], [abs!, axes]);
     return dtype === 'float64' ? downloadF64(sum!)[0]! : downloadF32(sum!)[0]!;
   } finally {
-    release(...handles);
+    release(axes, abs, sum);
   }
 }
 
