@@ -20,6 +20,7 @@ import { imageGrid } from '../lib/report/image-grid';
 import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { decodeEveryLayer, identification, stimulusFeatures } from './icnn-bench-setup';
+import { runBench } from './run-bench';
 
 const SIZE = 32;
 const SETS = ['shapes', 'letters'] as const;
@@ -95,10 +96,4 @@ async function main(): Promise<void> {
   net.dispose();
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

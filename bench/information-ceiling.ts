@@ -26,6 +26,7 @@ import { createMatrix, type Matrix, selectRows } from '../lib/linalg/matrix';
 import { standardiseColumns } from '../lib/linalg/standardise-columns';
 import { preprocessTrials } from '../lib/preprocess/preprocess-trials';
 import { Random } from '../lib/random';
+import { runBench } from './run-bench';
 
 const SIZE = 32;
 const MAP = 16;
@@ -100,10 +101,4 @@ async function main(): Promise<void> {
   console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -13,6 +13,7 @@ import { decodeStreaming, imageWeights } from '../lib/decoding/streaming-decode'
 import { openNetwork } from '../lib/features/networks';
 import { createMatrix } from '../lib/linalg/matrix';
 import { Random } from '../lib/random';
+import { runBench } from './run-bench';
 
 function seconds(t0: number): string {
   return ((performance.now() - t0) / 1000).toFixed(1);
@@ -74,10 +75,4 @@ async function main(): Promise<void> {
   net.dispose();
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

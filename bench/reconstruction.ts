@@ -17,6 +17,7 @@ import { type ImageBatch, imageView } from '../lib/images/image-batch';
 import { type Matrix, selectRows } from '../lib/linalg/matrix';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { median } from './median';
+import { runBench } from './run-bench';
 
 const SIZE = 32;
 
@@ -77,10 +78,4 @@ function rowsOf(targets: Record<string, Matrix>, rows: number[]): Record<string,
   return Object.fromEntries(Object.entries(targets).map(([layer, m]) => [layer, selectRows(m, rows)]));
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

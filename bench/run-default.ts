@@ -13,6 +13,7 @@ import { runCommand } from '../cli/run-command';
 import { loadExperimentConfig } from '../configs/load';
 import type { ExperimentResult } from '../workflows/contracts';
 import { median } from './median';
+import { runBench } from './run-bench';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, config: { type: 'string', default: 'configs/default.yaml' }, workers: { type: 'string' } } });
@@ -69,10 +70,4 @@ async function helperPeakMemory(logDir: string): Promise<number[]> {
   return peaks;
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -25,6 +25,7 @@ import { rescaleFeatures } from '../lib/reconstruction/feature-scaling';
 import { reconstructIcnnGd } from '../lib/reconstruction/icnn-gd';
 import { decodeEveryLayer, identification, stimulusFeatures } from './icnn-bench-setup';
 import { median } from './median';
+import { runBench } from './run-bench';
 
 const SIZE = 32;
 const BASE: SimulateConfig = { seed: 1, voxels: 1500, trainRepeats: 2, testRepeats: 8, imageryRepeats: 20, noiseSd: 2 };
@@ -140,10 +141,4 @@ async function main(): Promise<void> {
   console.log(`peak resident memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);
