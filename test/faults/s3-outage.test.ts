@@ -7,7 +7,6 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExperimentConfig } from '../../configs/load';
-import { freePort } from '../../lib/engine/free-port';
 import { startSeaweedS3, type SeaweedS3 } from '../../lib/engine/seaweed-server';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import type { ArtifactRef } from '../../lib/store/artifact-ref';
@@ -21,7 +20,8 @@ const PREFIX = 'fault/s3';
 let dir: string;
 let temporal: TemporalDevServer;
 let s3: SeaweedS3 | undefined;
-let s3Port: number;
+/** Picked by the first start (which retries on fresh ports), then kept so that the restarted store is where the worker looks. */
+let s3Port: number | undefined;
 let worker: ChildProcess | undefined;
 const credentials = { accessKeyId: `outage${process.pid}`, secretAccessKey: `outage-secret-${process.pid}-x7Qk2` };
 const taskQueue = `fault-s3-${process.pid}`;
@@ -32,8 +32,8 @@ const s3Client = () => new S3Client({ endpoint: s3!.endpoint, region: 'us-east-1
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-fault-s3-'));
-  s3Port = await freePort();
   [temporal, s3] = await Promise.all([startTemporalDevServer({ uiPort: false }), startS3()]);
+  s3Port = Number(new URL(s3.endpoint).port);
   const client = s3Client();
   await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   client.destroy();

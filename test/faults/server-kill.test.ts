@@ -4,7 +4,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/engine/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import { writeTinyConfig } from '../support/tiny-config';
 
@@ -81,10 +80,12 @@ describe('the Temporal server killed mid-run', () => {
   });
 
   it('remote server: the CLI waits, says so, and finishes once the server is back', { timeout: 300_000 }, async () => {
-    const port = await freePort();
     const dbFile = path.join(dir, 'remote.sqlite');
+    // The first start picks the port (retrying on fresh ones); the restart must come back on it.
+    let port: number | undefined;
     const start = () => startTemporalDevServer({ dbFile, port, uiPort: false, logFile: path.join(dir, 'remote.log') });
     let temporal: TemporalDevServer | undefined = await start();
+    port = Number(temporal.address.split(':').pop());
     const taskQueue = `kill-remote-${process.pid}`;
     const log = openSync(path.join(dir, 'worker.log'), 'a');
     const worker = spawn(process.execPath, [WORKER, '--address', temporal.address, '--task-queue', taskQueue, '--concurrency', '2'], { stdio: ['ignore', log, log] });

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExperimentConfig } from '../../configs/load';
-import { freePort } from '../../lib/engine/free-port';
 import { startTemporalDevServer, type TemporalDevServer } from '../../lib/engine/temporal-dev-server';
 import type { ExperimentInput, ExperimentResult } from '../../workflows/contracts';
 import { writeTinyConfig } from '../support/tiny-config';
@@ -14,7 +13,8 @@ import { writeTinyConfig } from '../support/tiny-config';
 const WORKER = path.resolve(__dirname, '..', '..', 'dist', 'worker.js');
 
 let dir: string;
-let port: number;
+/** Picked by the first start (which retries on fresh ports), then kept so that the restarted server is where the worker looks. */
+let port: number | undefined;
 let dbFile: string;
 let temporal: TemporalDevServer | undefined;
 let worker: ChildProcess | undefined;
@@ -34,8 +34,8 @@ function startWorker(address: string): ChildProcess {
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deeprecon-fault-temporal-'));
   dbFile = path.join(dir, 'temporal.db');
-  port = await freePort();
   temporal = await startServer();
+  port = Number(temporal.address.split(':').pop());
   worker = startWorker(temporal.address);
 });
 
