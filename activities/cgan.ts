@@ -5,7 +5,6 @@ import { decodeLabelledMatrix } from '../lib/formats/labelled-matrix';
 import { decodeStimulusTable } from '../lib/formats/stimulus-table';
 import { encodeCgan } from '../lib/gan/cgan-model-bytes';
 import { disposeCgan } from '../lib/gan/cgan-model';
-import { encodeConditions } from '../lib/gan/condition-encoder';
 import { generateFromConditions } from '../lib/gan/generate';
 import { encodeTrainingTable } from '../lib/gan/training-table';
 import { trainCgan, type CganEpoch } from '../lib/gan/train-cgan';
@@ -56,11 +55,13 @@ export function cganActivity(request: StageRequest<CganStageConfig>): Promise<St
       reconstructionWeight: ctx.config.reconstructionWeight,
       matchingAware: ctx.config.matchingAware,
       conditionComponents: ctx.config.conditionComponents,
+      conditionEncoder: ctx.config.conditionEncoder,
       architecture: { generatorChannels: ctx.config.generatorChannels, discriminatorChannels: ctx.config.discriminatorChannels },
       onProgress: (f, message) => ctx.progress(f, message),
-      onEpoch: (e, current) => {
+      onEpoch: (e, current, trainingConditions) => {
         if (shown.has(e.epoch)) {
-          probeConditions ??= encodeConditions(current.encoder, selectRows(pairs.X, probe));
+          // The conditions the generator trained on (out-of-fold for the learned encoder), not a re-encoding.
+          probeConditions ??= selectRows(trainingConditions, probe);
           samples.set(e.epoch, generateFromConditions(current, probeConditions, { seed: SAMPLE_SEED }));
         }
         ctx.progress(e.epoch / epochs, `epoch ${e.epoch}/${epochs} done: D real/right ${e.dRealRight.toFixed(3)}, real/wrong ${e.dRealWrong.toFixed(3)}, fake/right ${e.dFakeRight.toFixed(3)}; G ${e.gLoss.toFixed(3)}, KL ${e.kl.toFixed(1)}`);

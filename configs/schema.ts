@@ -260,8 +260,14 @@ export const ReconstructSchema = z.strictObject({
       reconstructionWeight: z.number().min(0).default(1000),
       /** The matching-aware discriminator (real image with another image's voxels labelled fake); false only for the ablation. */
       matchingAware: z.boolean().default(true),
-      /** Principal axes of the standardised voxel patterns kept as the condition embedding (StackGAN's text embedding: 128). */
+      /** Length of the condition embedding (StackGAN's text embedding: 128). */
       conditionComponents: z.int().min(1).max(1024).default(128),
+      /**
+       * `image-aligned`: a ridge map from the standardised voxels onto the training images' top principal
+       * components, learned like StackGAN's jointly trained sentence encoder; `voxel-pca`: the voxels'
+       * own principal axes, unsupervised (docs/science.md).
+       */
+      conditionEncoder: z.enum(['image-aligned', 'voxel-pca']).default('image-aligned'),
       /** Channels of the generator's last block (each earlier block doubles; StackGAN 64) and of the discriminator's first conv (StackGAN 64, doubling to 512). */
       generatorChannels: z.int().min(1).max(64).default(8),
       discriminatorChannels: z.int().min(1).max(128).default(16),

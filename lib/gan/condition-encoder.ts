@@ -30,6 +30,21 @@ export function fitConditionEncoder(x: Matrix, dim: number): ConditionEncoder {
   const { rows: n, cols: v } = x;
   if (n < 2) throw new Error(`fitConditionEncoder: needs at least 2 rows, got ${n}`);
   const k = Math.min(dim, n - 1, v);
+  const { mean, sd } = voxelStatistics(x);
+  const standardised = standardise({ voxels: v, mean, sd }, x);
+  const pca = principalAxes(standardised, k);
+  let total = 0;
+  for (const s of pca.variances) total += s;
+  const scale = total > 0 ? Math.sqrt(total / k) : 1;
+  const projection = new Float32Array(v * k);
+  for (let c = 0; c < k; c++) for (let j = 0; j < v; j++) projection[j * k + c] = pca.axes[c * v + j]! / scale;
+  return { voxels: v, dim: k, mean, sd, projection };
+}
+
+/** Per-voxel training mean and population SD (1 where a voxel is constant). */
+export function voxelStatistics(x: Matrix): Pick<ConditionEncoder, 'mean' | 'sd'> {
+  const { rows: n, cols: v } = x;
+  if (n < 2) throw new Error(`condition encoder: needs at least 2 rows, got ${n}`);
   const mean = new Float64Array(v);
   const sq = new Float64Array(v);
   for (let i = 0; i < n; i++) for (let j = 0; j < v; j++) mean[j]! += x.data[i * v + j]!;
@@ -40,16 +55,7 @@ export function fitConditionEncoder(x: Matrix, dim: number): ConditionEncoder {
       sq[j]! += c * c;
     }
   }
-  const sd = Float32Array.from(sq, (s) => (s > 0 ? Math.sqrt(s / n) : 1));
-  const enc0: ConditionEncoder = { voxels: v, dim: v, mean: Float32Array.from(mean), sd, projection: new Float32Array(0) };
-  const standardised = standardise(enc0, x);
-  const pca = principalAxes(standardised, k);
-  let total = 0;
-  for (const s of pca.variances) total += s;
-  const scale = total > 0 ? Math.sqrt(total / k) : 1;
-  const projection = new Float32Array(v * k);
-  for (let c = 0; c < k; c++) for (let j = 0; j < v; j++) projection[j * k + c] = pca.axes[c * v + j]! / scale;
-  return { voxels: v, dim: k, mean: enc0.mean, sd, projection };
+  return { mean: Float32Array.from(mean), sd: Float32Array.from(sq, (s) => (s > 0 ? Math.sqrt(s / n) : 1)) };
 }
 
 /** (x − mean) / sd per voxel. */

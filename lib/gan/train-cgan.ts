@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { CHANNELS, type ImageBatch } from '../images/image-batch';
-import type { Matrix } from '../linalg/matrix';
+import { createMatrix, type Matrix } from '../linalg/matrix';
 import { Random } from '../random';
 import { CGAN_CONFIG_DEFAULTS, type CganConfig } from './cgan-config';
 import { CganDiscriminator } from './cgan-discriminator';
 import { createCganModel, disposeCgan, type CganModel } from './cgan-model';
-import { encodeConditions, fitConditionEncoder } from './condition-encoder';
+import { encodeConditions, fitConditionEncoder, type ConditionEncoder } from './condition-encoder';
+import { fitImageAlignedEncoder } from './image-aligned-encoder';
 import { klDivergence, sampleCondition } from './conditioning-augmentation';
 import { distinctImageGroups } from './distinct-images';
 import { disposeVariables, trainable } from './seeded-variables';
@@ -31,12 +32,19 @@ export interface TrainCganOptions {
    * also labelled fake (default true). false leaves a plain conditional discriminator (ablation).
    */
   readonly matchingAware?: boolean;
-  /** Principal axes kept of the standardised voxel patterns: the condition embedding's length (capped at rows − 1). */
+  /** The condition embedding's length (capped at rows − 1): image components predicted, or voxel principal axes kept. */
   readonly conditionComponents?: number;
+  /**
+   * How voxel patterns become the condition embedding: `image-aligned` (default) learns a ridge map
+   * onto the training images' principal components, as StackGAN's sentence encoder is trained to
+   * embed next to its image (lib/gan/image-aligned-encoder.ts); `voxel-pca` projects on the voxels'
+   * own principal axes, unsupervised.
+   */
+  readonly conditionEncoder?: ConditionEncoderKind;
   readonly architecture?: Partial<Pick<CganConfig, 'embeddingDim' | 'noiseDim' | 'generatorChannels' | 'discriminatorChannels'>>;
   readonly onProgress?: (fraction: number, message: string) => void;
   /** Called after each epoch with its losses and the model as it stands (e.g. to draw samples). */
-  readonly onEpoch?: (losses: CganEpoch, model: CganModel) => void;
+  readonly onEpoch?: (losses: CganEpoch, model: CganModel, trainingConditions: Matrix) => void;
 }
 
 /**
@@ -55,7 +63,10 @@ export const TRAIN_CGAN_DEFAULTS = {
   reconstructionWeight: 0,
   matchingAware: true,
   conditionComponents: 128,
+  conditionEncoder: 'image-aligned',
 } as const;
+
+export type ConditionEncoderKind = 'image-aligned' | 'voxel-pca';
 
 /** One epoch's losses, each the mean over the epoch's steps (binary cross-entropies in nats). */
 export interface CganEpoch {
@@ -79,6 +90,17 @@ export interface CganEpoch {
 export interface TrainedCgan {
   readonly model: CganModel;
   readonly history: CganEpoch[];
+}
+
+/** The encoder and the training rows' conditions (out-of-fold for the learned encoder). */
+function fitEncoder(voxels: Matrix, images: ImageBatch, groups: Int32Array, dim: number, kind: ConditionEncoderKind): { encoder: ConditionEncoder; conditions: Matrix } {
+  if (kind === 'voxel-pca') {
+    const encoder = fitConditionEncoder(voxels, dim);
+    return { encoder, conditions: encodeConditions(encoder, voxels) };
+  }
+  const pixels = createMatrix(images.count, images.data.length / images.count, images.data);
+  const fit = fitImageAlignedEncoder(voxels, pixels, groups, dim);
+  return { encoder: fit.encoder, conditions: fit.trainingConditions };
 }
 
 /** −log σ(l) and −log(1 − σ(l)), written with softplus so large logits stay finite. */
@@ -131,8 +153,7 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
   if (groups.every((g) => g === 0)) throw new Error('trainCgan: all trials show the same image; the matching-aware loss needs two or more');
   const progress = o.onProgress ?? ((): void => undefined);
 
-  const encoder = fitConditionEncoder(voxels, o.conditionComponents);
-  const conditions = encodeConditions(encoder, voxels);
+  const { encoder, conditions } = fitEncoder(voxels, images, groups, o.conditionComponents, o.conditionEncoder);
   const config: CganConfig = { ...CGAN_CONFIG_DEFAULTS, ...o.architecture, conditionDim: encoder.dim, outputSize: o.outputSize };
   const model = createCganModel(config, encoder, o.seed);
   const rng = new Random(o.seed).fork(3);
@@ -204,7 +225,7 @@ export async function trainCgan(voxels: Matrix, images: ImageBatch, options: Tra
       const [dRealRight, dRealWrong, dFakeRight, gLoss, kl, pixelL1] = sums.map((v) => v / steps) as [number, number, number, number, number, number];
       const row: CganEpoch = { epoch, dRealRight, dRealWrong, dFakeRight, dLoss: dRealRight + (dFakeRight + dRealWrong) / 2, gLoss, kl, pixelL1 };
       history.push(row);
-      o.onEpoch?.(row, model);
+      o.onEpoch?.(row, model, conditions);
     }
   } catch (e) {
     disposeCgan(model);

@@ -47,6 +47,7 @@ const config: CganStageConfig = {
   reconstructionWeight: 0,
   matchingAware: true,
   conditionComponents: 128,
+  conditionEncoder: 'image-aligned',
   generatorChannels: 4,
   discriminatorChannels: 4,
   samples: 1,

@@ -27,6 +27,8 @@ describe('trainCgan', () => {
       batchSize: 16,
       learningRate: 1e-3,
       architecture: SMALL,
+      // Four distinct images: held-out folds would each be an unseen class, so the unsupervised encoder here.
+      conditionEncoder: 'voxel-pca',
     });
     expect(history).toHaveLength(75);
     for (const h of history) for (const v of [h.dLoss, h.gLoss, h.kl]) expect(Number.isFinite(v)).toBe(true);
