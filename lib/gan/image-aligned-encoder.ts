@@ -51,19 +51,20 @@ export function fitImageAlignedEncoder(voxels: Matrix, pixels: Matrix, groups: I
   if (pixels.rows !== n) throw new Error(`fitImageAlignedEncoder: ${n} voxel rows but ${pixels.rows} images`);
   if (groups.length !== n) throw new Error(`fitImageAlignedEncoder: ${groups.length} group labels for ${n} rows`);
   if (alphas.length === 0 || alphas.some((a) => !(a > 0) || !Number.isFinite(a))) throw new Error(`fitImageAlignedEncoder: penalties must be positive, got [${alphas.join(', ')}]`);
+  const distinct = new Set(groups).size;
+  if (distinct < 2) throw new Error('fitImageAlignedEncoder: needs two or more distinct images');
+  // Fewer distinct images than folds (tiny data sets): one image per fold.
+  const foldCount = Math.min(folds, distinct);
+  const fold = assignFolds(n, foldCount, groups);
   const k = Math.min(dim, n - 1, pixels.cols);
   const { mean, sd } = voxelStatistics(voxels);
   const z = standardise({ voxels: v, mean, sd }, voxels);
   const targets = imageComponents(pixels, k);
   const gram = gramOfRows(z);
-  // Fewer distinct images than folds (tiny data sets): one image per fold.
-  const distinct = new Set(groups).size;
-  if (distinct < 2) throw new Error('fitImageAlignedEncoder: needs two or more distinct images');
-  const fold = assignFolds(n, Math.min(folds, distinct), groups);
 
   const sse = new Float64Array(alphas.length);
   const heldOut = alphas.map(() => new Float64Array(n * k));
-  for (let f = 0; f < Math.min(folds, distinct); f++) {
+  for (let f = 0; f < foldCount; f++) {
     const train: number[] = [];
     const held: number[] = [];
     for (let i = 0; i < n; i++) (fold[i] === f ? held : train).push(i);

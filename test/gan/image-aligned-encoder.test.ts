@@ -105,5 +105,6 @@ describe('fitImageAlignedEncoder validation', () => {
     expect(() => fitImageAlignedEncoder(voxels, createMatrix(3, 6), groups, 4)).toThrow(/36 voxel rows but 3 images/);
     expect(() => fitImageAlignedEncoder(voxels, pixels, groups.subarray(1), 4)).toThrow(/35 group labels for 36 rows/);
     expect(() => fitImageAlignedEncoder(voxels, pixels, groups, 4, { alphasPerVoxel: [0] })).toThrow(/penalties must be positive/);
+    expect(() => fitImageAlignedEncoder(voxels, pixels, new Int32Array(36), 4)).toThrow(/two or more distinct images/);
   });
 });
