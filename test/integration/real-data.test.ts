@@ -45,8 +45,8 @@ describe('the real-data path (image folder + BData HDF5 files)', () => {
     const run = (file: string) =>
       runCommand({ configFile: file, connection: { address: temporal.address, namespace: 'default', stateDir: path.join(dir, 'state') }, taskQueue, force: [], runsDir: path.join(dir, 'runs'), quiet: true });
     // On wasm, whose kernels give an image the same arithmetic in any batch. TensorFlow's native CPU
-    // kernels do not on some CPUs (a product's row changes in its last bits with the batch's row
-    // count, measured on AVX2), which moved one score here by 5e-5 between the two paths.
+    // kernels do not on some CPUs (an image's convolutions and products change in their last bits
+    // with the batch, measured on AVX2), which moved one score here by 5e-5 between the two paths.
     const compute = { backend: 'wasm' };
     const simulatedFile = await writeTinyConfig(dir, 'simulated', { compute });
     const simulated = await run(simulatedFile);
