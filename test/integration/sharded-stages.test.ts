@@ -41,8 +41,8 @@ afterAll(async () => {
 // Small shards: several per layer (vgg-mini's conv1 has 16,384 units) and three per 6-image set.
 // On wasm, whose kernels give each image the same arithmetic at any batch size. TensorFlow's native
 // CPU kernels choose their blocking by batch size on some CPUs (AVX2: an image's convolutions and
-// products change in their last bits between batches of 2 and 6), so there a 2-image shard and the 6-image set can differ in the
-// last bits (docs/architecture.md, *Sharded stages*).
+// products change in their last bits between batches of 2 and 6), so there a 2-image shard and
+// the 6-image set can differ (docs/architecture.md, *Sharded stages*).
 const SMALL = { compute: { backend: 'wasm' }, decode: { alpha: 10, shardUnits: 4096 }, reconstruct: { methods: ['icnn-gd', 'icnn-dgn', 'cgan'], iterations: 8, shardImages: 2, generator: { epochs: 1 }, cgan: { epochs: 1, batchSize: 16 } } };
 // One shard per layer and per set: the whole stage.
 const WHOLE = { compute: { backend: 'wasm' }, decode: { alpha: 10, shardUnits: 16_777_216 }, reconstruct: { ...SMALL.reconstruct, shardImages: 100_000 } };
