@@ -3,8 +3,9 @@ import { assignFolds } from '../decoding/ridge-cv';
 import { choleskyInPlace, choleskySolveColumnsInPlace } from '../linalg/cholesky';
 import { nativeSpdSolve } from '../linalg/native-spd-solve';
 import { nativeOpsAvailable } from '../linalg/native-tensorflow';
-import { createMatrix, type Matrix } from '../linalg/matrix';
+import { columnMeans, createMatrix, type Matrix } from '../linalg/matrix';
 import { principalAxes } from '../linalg/principal-axes';
+import { tensorValues } from '../linalg/tensor-values';
 import { standardise, voxelStatistics, type ConditionEncoder } from './condition-encoder';
 
 /**
@@ -96,9 +97,7 @@ export function fitImageAlignedEncoder(voxels: Matrix, pixels: Matrix, groups: I
 function imageComponents(pixels: Matrix, k: number): Float64Array {
   const { rows: n, cols: d } = pixels;
   const centred = createMatrix(n, d);
-  const means = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) means[j]! += pixels.data[i * d + j]!;
-  for (let j = 0; j < d; j++) means[j]! /= n;
+  const means = columnMeans(pixels);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) centred.data[i * d + j] = pixels.data[i * d + j]! - means[j]!;
   const pca = principalAxes(centred, k);
   return tensorValues(tf.tidy(() => tf.matMul(tf.tensor2d(centred.data, [n, d]), tf.tensor2d(Float32Array.from(pca.axes), [k, d]), false, true)));
@@ -151,10 +150,4 @@ function predictRows(gram: Float64Array, n: number, k: number, train: readonly n
       for (let c = 0; c < k; c++) row[c]! += g * dual[i * k + c]!;
     });
   }
-}
-
-function tensorValues(t: tf.Tensor): Float64Array {
-  const values = Float64Array.from(t.dataSync());
-  t.dispose();
-  return values;
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from './matrix';
 import { Random } from '../random';
 import { symmetricEigen } from './symmetric-eigen';
+import { tensorValues } from './tensor-values';
 
 export interface PrincipalAxes {
   /** Row j (cols values) is the unit axis of the j-th largest variance. */
@@ -91,13 +92,6 @@ function topEigenvectors(g: Float64Array, n: number, k: number): { values: Float
   } finally {
     gT.dispose();
   }
-}
-
-/** The tensor's values in float64; the tensor is disposed. */
-function tensorValues(t: tf.Tensor): Float64Array {
-  const values = Float64Array.from(t.dataSync());
-  t.dispose();
-  return values;
 }
 
 /** Modified Gram–Schmidt on the rows, twice (the second pass restores orthogonality lost to rounding). */
